@@ -1,4 +1,13 @@
-"""PoseWarper for MMPose 1.x. Importing this package registers its modules."""
-from .version import __version__
+"""PoseWarper for MMPose 1.x.
 
-__all__ = ['__version__']
+Importing this package registers its models, datasets, transforms, metrics and inferencer into
+MMPose's registries (configs load it with ``custom_imports=dict(imports=['posewarper'])``), and
+lets mmengine checkpoints load under torch's safe ``weights_only`` unpickler.
+"""
+from .version import __version__
+from .utils import register_checkpoint_safe_globals
+from . import models  # noqa: F401,E402  (registers into mmpose.registry)
+
+register_checkpoint_safe_globals()
+
+__all__ = ['__version__', 'register_checkpoint_safe_globals']

@@ -1,0 +1,3 @@
+from .posewarper_data_preprocessor import PoseWarperDataPreprocessor
+
+__all__ = ['PoseWarperDataPreprocessor']

@@ -1,0 +1,3 @@
+from .posewarper_head import PoseWarperHead
+
+__all__ = ['PoseWarperHead']

@@ -1,0 +1,3 @@
+from .cycle_consistency_loss import CycleConsistencyLoss
+
+__all__ = ['CycleConsistencyLoss']

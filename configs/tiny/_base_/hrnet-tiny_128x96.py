@@ -1,0 +1,49 @@
+# A CPU-sized HRNet (4 stages, 1 block per branch, widths 8/16/32/64) and a 128×96 heatmap codec,
+# shared by the tiny stage-1, PoseWarper and augmentation configs. Tests, smoke runs and the demo
+# use it; the real experiments use configs/posewarper/.
+codec = dict(type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(24, 32), sigma=2)
+
+data_preprocessor = dict(
+    type='PoseDataPreprocessor',
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    bgr_to_rgb=True)
+
+backbone = dict(
+    type='HRNet',
+    in_channels=3,
+    extra=dict(
+        stage1=dict(
+            num_modules=1, num_branches=1, block='BOTTLENECK', num_blocks=(1, ),
+            num_channels=(16, )),
+        stage2=dict(
+            num_modules=1, num_branches=2, block='BASIC', num_blocks=(1, 1),
+            num_channels=(8, 16)),
+        stage3=dict(
+            num_modules=1, num_branches=3, block='BASIC', num_blocks=(1, 1, 1),
+            num_channels=(8, 16, 32)),
+        stage4=dict(
+            num_modules=1, num_branches=4, block='BASIC', num_blocks=(1, 1, 1, 1),
+            num_channels=(8, 16, 32, 64))))
+
+# single-frame heatmap head (stage 1); PoseWarperHead reuses these layers under the same names
+heatmap_head = dict(
+    type='HeatmapHead',
+    in_channels=8,
+    out_channels=17,
+    deconv_out_channels=None,
+    loss=dict(type='KeypointMSELoss', use_target_weight=True),
+    decoder=codec)
+
+# the warping head scaled to 32×24 heatmaps: the paper's dilations (3..24 on 96×72 heatmaps)
+# divided by 3, fewer and narrower residual blocks
+posewarper_head = dict(
+    type='PoseWarperHead',
+    in_channels=8,
+    out_channels=17,
+    final_layer=dict(kernel_size=1),
+    inner_channels=32,
+    num_res_blocks=4,
+    dilations=(1, 2, 4, 6, 8),
+    loss=dict(type='KeypointMSELoss', use_target_weight=True),
+    decoder=codec)

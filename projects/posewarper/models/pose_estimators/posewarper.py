@@ -1,0 +1,91 @@
+"""PoseWarper: a top-down estimator over clips of T frames."""
+from typing import Optional, Tuple
+
+import torch
+from torch import Tensor
+
+from mmpose.models.pose_estimators import TopdownPoseEstimator
+from mmpose.registry import MODELS
+from mmpose.utils.typing import ConfigType, OptConfigType, OptMultiConfig
+
+
+@MODELS.register_module()
+class PoseWarper(TopdownPoseEstimator):
+    """Top-down pose estimator that warps neighbouring frames' heatmaps (Bertasius et al., 2019).
+
+    Each sample is a clip ``(T, 3, H, W)`` whose frame 0 is the reference frame (see
+    ``docs/design.md``). The backbone (and neck) run once on all ``B·T`` frames stacked; the
+    :class:`PoseWarperHead` turns their features into per-frame heatmaps and warps them:
+
+    - ``loss``: clips ``[A, B]``; ``warp(f_A, f_B)`` against Frame A's target (+ cycle loss);
+    - ``predict``: the heatmaps of every frame are warped onto the reference frame and summed with
+      the per-frame weights carried in each sample's ``frame_weights`` metainfo (aggregation).
+
+    Args:
+        backbone, neck, head, train_cfg, test_cfg, data_preprocessor, init_cfg, metainfo: As
+            :class:`TopdownPoseEstimator`; ``head`` is a :class:`PoseWarperHead` config.
+        freeze_backbone (bool): Stage-2 training as in the paper: the backbone, neck and the
+            head's per-frame heatmap layers (all trained in stage 1) get no gradients and keep
+            their BatchNorm layers in eval mode; only the warping part trains. Default: True.
+    """
+
+    def __init__(self,
+                 backbone: ConfigType,
+                 neck: OptConfigType = None,
+                 head: OptConfigType = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None,
+                 metainfo: Optional[dict] = None,
+                 freeze_backbone: bool = True):
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='PoseWarperDataPreprocessor')
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            train_cfg=train_cfg,
+            test_cfg=test_cfg,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg,
+            metainfo=metainfo)
+        if not hasattr(self.head, 'warp'):
+            raise TypeError(f'PoseWarper needs a head with warp(), e.g. PoseWarperHead; got '
+                            f'{type(self.head).__name__}')
+        self.freeze_backbone = freeze_backbone
+        if freeze_backbone:
+            self._freeze_stage1()
+
+    @property
+    def _stage1_modules(self) -> Tuple[torch.nn.Module, ...]:
+        return (self.backbone, self.neck) if self.with_neck else (self.backbone, )
+
+    def _freeze_stage1(self) -> None:
+        for module in self._stage1_modules:
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+        self.head.freeze_heatmap_layers()
+
+    def train(self, mode: bool = True) -> 'PoseWarper':
+        super().train(mode)
+        if self.freeze_backbone:
+            # Frozen BN must not update its running stats from the stage-2 data.
+            for module in self._stage1_modules:
+                module.eval()
+        return self
+
+    def extract_feat(self, inputs: Tensor) -> Tuple[Tensor]:
+        """Backbone (and neck) features of every frame.
+
+        Args:
+            inputs (Tensor): Clips ``(B, T, 3, H, W)``, or single frames ``(B, 3, H, W)``.
+
+        Returns:
+            tuple[Tensor]: Features, each ``(B·T, C, h', w')``.
+        """
+        if inputs.dim() == 5:
+            inputs = inputs.flatten(0, 1)
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_backbone):
+            return super().extract_feat(inputs)

@@ -1,0 +1,140 @@
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.optim import OptimWrapper
+from mmengine.structures import InstanceData, PixelData
+
+from mmpose.codecs import MSRAHeatmap
+from mmpose.registry import MODELS
+from mmpose.structures import PoseDataSample
+import posewarper  # noqa: F401
+
+TINY_BASE = Path(__file__).resolve().parents[3] / 'configs' / 'tiny' / '_base_' / \
+    'hrnet-tiny_128x96.py'
+
+
+def _tiny_model_cfg(**head_kwargs) -> dict:
+    base = Config.fromfile(str(TINY_BASE))
+    head = copy.deepcopy(base.posewarper_head.to_dict())
+    head.update(head_kwargs)
+    return dict(type='PoseWarper', backbone=base.backbone.to_dict(), head=head,
+                data_preprocessor=dict(base.data_preprocessor.to_dict(),
+                                       type='PoseWarperDataPreprocessor'),
+                test_cfg=dict(flip_test=False))
+
+
+def _stage1_model_cfg() -> dict:
+    base = Config.fromfile(str(TINY_BASE))
+    return dict(type='TopdownPoseEstimator', backbone=base.backbone.to_dict(),
+                head=base.heatmap_head.to_dict(), data_preprocessor=base.data_preprocessor)
+
+
+def _batch(batch_size=2, num_frames=2, weights=None, seed=0):
+    """Clips of T frames whose people move by a few pixels, with Frame A's target heatmaps."""
+    rng = np.random.RandomState(seed)
+    codec = MSRAHeatmap(input_size=(96, 128), heatmap_size=(24, 32), sigma=2)
+    inputs, samples = [], []
+    for _ in range(batch_size):
+        clip = torch.from_numpy(rng.randint(0, 255, (num_frames, 3, 128, 96)).astype(np.uint8))
+        kpts = rng.uniform(10, 86, (1, 17, 2)) * np.array([1.0, 128 / 96])
+        enc = codec.encode(kpts, np.ones((1, 17)))
+        s = PoseDataSample(metainfo=dict(
+            frame_offsets=list(range(num_frames)),
+            frame_weights=list(weights or [0.0, 1.0] + [0.0] * (num_frames - 2)),
+            input_size=(96, 128), input_center=np.array([48.0, 64.0]),
+            input_scale=np.array([96.0, 128.0]), flip_indices=list(range(17))))
+        s.gt_fields = PixelData(heatmaps=torch.from_numpy(enc['heatmaps']))
+        s.gt_instance_labels = InstanceData(
+            keypoint_weights=torch.from_numpy(enc['keypoint_weights']).float())
+        s.gt_instances = InstanceData(bboxes=np.array([[0, 0, 96, 128]], dtype=np.float32),
+                                      bbox_scores=np.ones(1, dtype=np.float32))
+        inputs.append(clip)
+        samples.append(s)
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def test_preprocessor_keeps_frames_and_normalises():
+    model = MODELS.build(_tiny_model_cfg())
+    data = model.data_preprocessor(_batch(batch_size=3, num_frames=4, weights=[1, 0, 0, 0]))
+    assert data['inputs'].shape == (3, 4, 3, 128, 96)
+    assert data['inputs'].dtype == torch.float32
+    assert data['inputs'].abs().max() < 3  # normalised with ImageNet mean/std
+
+
+def test_loss_decreases_on_fixed_batch_and_backbone_gets_no_gradient():
+    torch.manual_seed(0)
+    model = MODELS.build(_tiny_model_cfg())
+    model.init_weights()
+    model.train()
+    bn_before = {k: v.clone() for k, v in model.backbone.state_dict().items()}
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optim = OptimWrapper(torch.optim.Adam(trainable, lr=1e-3))
+    data = _batch()
+    losses = [float(model.train_step(data, optim)['loss_kpt']) for _ in range(15)]
+    assert losses[-1] < 0.9 * losses[0], losses
+    for name, p in list(model.backbone.named_parameters()) + [
+            (n, p) for n, p in model.head.named_parameters() if n.startswith('final_layer')]:
+        assert not p.requires_grad and p.grad is None, name
+    # frozen BatchNorm layers stay in eval mode: running statistics did not move
+    for k, v in model.backbone.state_dict().items():
+        assert torch.equal(v, bn_before[k]), k
+    assert all(p.grad is not None for p in model.head.offset_layers.parameters())
+
+
+def test_unfrozen_backbone_trains():
+    model = MODELS.build(dict(_tiny_model_cfg(), freeze_backbone=False))
+    model.train()
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-3))
+    model.train_step(_batch(), optim)
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.backbone.parameters())
+
+
+def test_predict_aggregates_window_in_image_space():
+    model = MODELS.build(_tiny_model_cfg()).eval()
+    data = model.data_preprocessor(
+        _batch(batch_size=2, num_frames=5, weights=[0.3, 0.25, 0.25, 0.1, 0.1]))
+    with torch.no_grad():
+        results = model(**data, mode='predict')
+    assert len(results) == 2
+    kpts = results[0].pred_instances.keypoints
+    assert kpts.shape == (1, 17, 2)
+    assert (kpts[..., 0] >= 0).all() and (kpts[..., 0] <= 96).all()
+    assert results[0].pred_instances.keypoint_scores.shape == (1, 17)
+
+
+def test_flip_test_runs():
+    cfg = _tiny_model_cfg()
+    cfg['test_cfg'] = dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True)
+    model = MODELS.build(cfg).eval()
+    data = model.data_preprocessor(_batch(num_frames=3, weights=[0.5, 0.25, 0.25]))
+    with torch.no_grad():
+        results = model(**data, mode='predict')
+    assert results[1].pred_instances.keypoints.shape == (1, 17, 2)
+
+
+def test_stage1_checkpoint_fills_everything_but_the_warp():
+    stage1 = MODELS.build(_stage1_model_cfg())
+    model = MODELS.build(_tiny_model_cfg())
+    result = model.load_state_dict(stage1.state_dict(), strict=False)
+    assert not result.unexpected_keys
+    assert result.missing_keys and all(
+        k.startswith(('head.offset_feats', 'head.offset_layers', 'head.deform_conv_layers'))
+        for k in result.missing_keys)
+
+
+def test_pair_training_with_one_frame_is_refused():
+    model = MODELS.build(_tiny_model_cfg())
+    data = model.data_preprocessor(_batch(num_frames=1, weights=[1.0]))
+    with pytest.raises(ValueError, match='T >= 2'):
+        model(**data, mode='loss')
+
+
+def test_head_must_warp():
+    cfg = _tiny_model_cfg()
+    cfg['head'] = _stage1_model_cfg()['head']
+    with pytest.raises(TypeError, match='warp'):
+        MODELS.build(cfg)
