@@ -18,3 +18,11 @@ def posetrack_mini() -> Path:
     if not (POSETRACK_MINI / 'annotations').is_dir():
         pytest.skip(f'PoseTrack18 sample data not found at {POSETRACK_MINI}')
     return POSETRACK_MINI
+
+
+@pytest.fixture(autouse=True, scope='session')
+def mmpose_default_scope():
+    """Build registry types in MMPose's scope, as configs do through ``default_scope='mmpose'``."""
+    from mmengine.registry import init_default_scope
+    import posewarper  # noqa: F401  (registers our modules)
+    init_default_scope('mmpose')

@@ -6,8 +6,15 @@ the argument, and its checkpoints pickle a few non-tensor objects (the message h
 "Unsupported global". Instead of disabling safe loading (``weights_only=False`` or
 ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``), we allow-list exactly those types; anything else pickled in
 a checkpoint is still refused.
+
+``HistoryBuffer.__getstate__`` also pickles its statistics methods (``HistoryBuffer.min`` ...),
+which pickle writes as ``getattr(HistoryBuffer, 'min')``. Allowing ``builtins.getattr`` itself
+would let a crafted checkpoint reach arbitrary attributes (``__globals__`` ...), so the name
+``builtins.getattr`` is bound, for the safe unpickler only, to :func:`_history_buffer_getattr`,
+which resolves those statistics methods and refuses everything else.
 """
-from typing import List
+import pickle
+from typing import Any, List
 
 import numpy as np
 import torch
@@ -28,10 +35,20 @@ def _numpy_globals() -> List[object]:
     return allowed
 
 
-def checkpoint_safe_globals() -> List[object]:
-    """The types, besides tensors and builtins, found in mmengine checkpoints."""
+def _history_buffer_getattr(obj: Any, name: str) -> Any:
+    """``getattr`` limited to the statistics methods of mmengine's ``HistoryBuffer``."""
     from mmengine.logging import HistoryBuffer
-    return [HistoryBuffer] + _numpy_globals()
+    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'checkpoint asks for getattr({obj!r}, {name!r}); only the statistics methods of '
+        "mmengine's HistoryBuffer are allowed under weights_only loading")
+
+
+def checkpoint_safe_globals() -> List[object]:
+    """The globals, besides tensors and builtins, found in mmengine checkpoints."""
+    from mmengine.logging import HistoryBuffer
+    return [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr')] + _numpy_globals()
 
 
 def register_checkpoint_safe_globals() -> None:

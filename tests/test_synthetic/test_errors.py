@@ -1,0 +1,51 @@
+"""Bad arguments raise a clear ValueError; json files are written atomically."""
+import json
+import os
+
+import pytest
+
+from posewarper.synthetic import make_synthetic_posetrack, write_json_atomic
+
+GOOD = dict(videos=1, frames=1, width=64, height=48)
+
+
+@pytest.mark.parametrize('name,value', [
+    ('videos', 0), ('videos', -2), ('videos', 1.5), ('videos', True), ('frames', 0),
+    ('frames', 10_001), ('width', 8), ('height', 0), ('height', '48'), ('seed', -1),
+    ('people_min', 0), ('jpeg_quality', 0), ('ignore_region_prob', 1.5),
+    ('ignore_region_prob', 'often')])
+def test_bad_argument_names_itself(tmp_path, name, value):
+    out = tmp_path / 'out'
+    with pytest.raises(ValueError, match=name):
+        make_synthetic_posetrack(str(out), **dict(GOOD, **{name: value}))
+    assert not out.exists()  # arguments are checked before anything is written
+
+
+def test_people_range_and_splits(tmp_path):
+    with pytest.raises(ValueError, match='people_max'):
+        make_synthetic_posetrack(str(tmp_path), people_min=3, people_max=2, **GOOD)
+    for splits in ('test', [], ['val', 'val']):
+        with pytest.raises(ValueError, match='splits'):
+            make_synthetic_posetrack(str(tmp_path), splits=splits, **GOOD)
+
+
+def test_unwritable_out_dir(tmp_path):
+    blocker = tmp_path / 'a_file'
+    blocker.write_text('not a directory')
+    with pytest.raises(ValueError, match='out_dir'):
+        make_synthetic_posetrack(str(blocker / 'dataset'), **GOOD)
+    with pytest.raises(ValueError, match='out_dir'):
+        make_synthetic_posetrack(str(blocker), **GOOD)
+    with pytest.raises(ValueError, match='out_dir'):
+        make_synthetic_posetrack('', **GOOD)
+
+
+def test_json_write_is_atomic(tmp_path):
+    path = tmp_path / 'doc.json'
+    write_json_atomic(str(path), {'a': [1, 2]})
+    assert json.loads(path.read_text()) == {'a': [1, 2]}
+    before = path.read_bytes()
+    with pytest.raises(TypeError):
+        write_json_atomic(str(path), {'a': object()})  # fails half way through encoding
+    assert path.read_bytes() == before
+    assert os.listdir(str(tmp_path)) == ['doc.json']

@@ -1,0 +1,81 @@
+"""Evaluate PoseTrack18 per-video prediction files with the poseval AP protocol.
+
+Example::
+
+    python tools/eval_posetrack.py --gt-dir data/posetrack18/annotations/val \\
+        --pred-dir work_dirs/posewarper/preds --out work_dirs/posewarper/ap.json
+
+``--out`` receives a json object with exactly the keys ``Head, Shou, Elb, Wri, Hip, Knee, Ankl,
+Total`` (AP in percent; ``null`` where a value is undefined because a joint has no GT at all).
+"""
+import argparse
+import json
+import math
+import os
+import os.path as osp
+import sys
+import tempfile
+from typing import Dict, List, Optional
+
+from posewarper.evaluation.functional import evaluate_posetrack_ap
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='PoseTrack per-frame multi-person pose AP (poseval protocol).')
+    parser.add_argument(
+        '--gt-dir', required=True, help='folder of PoseTrack18 GT files, one json per video')
+    parser.add_argument(
+        '--pred-dir', required=True, help='folder of prediction files with the same names')
+    parser.add_argument('--out', required=True, help='json file to write the 8 AP values to')
+    return parser.parse_args(argv)
+
+
+def write_json_atomic(obj: dict, path: str) -> None:
+    """Write ``obj`` as json so that ``path`` is either absent, old or complete.
+
+    Args:
+        obj (dict): A json-serialisable object.
+        path (str): Destination file.
+    """
+    folder = osp.dirname(osp.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    # The temp file lives next to the target so that os.replace stays on one file system.
+    fd, tmp_path = tempfile.mkstemp(prefix='.' + osp.basename(path), suffix='.tmp', dir=folder)
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8') as f:
+            json.dump(obj, f, indent=4, allow_nan=False)
+            f.write('\n')
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp_path, path)
+    except BaseException:
+        if osp.exists(tmp_path):
+            os.unlink(tmp_path)
+        raise
+
+
+def format_table(results: Dict[str, float]) -> str:
+    """Format the AP values as a two-line table, one column per key."""
+    header = '| ' + ' | '.join(f'{k:>5}' for k in results) + ' |'
+    row = '| ' + ' | '.join(f'{v:5.1f}' for v in results.values()) + ' |'
+    return f'{header}\n{row}'
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
+    try:
+        results = evaluate_posetrack_ap(args.gt_dir, args.pred_dir)
+    except ValueError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    # Strict json has no NaN; an undefined AP (a joint without any GT) is written as null.
+    out = {k: (None if math.isnan(v) else float(v)) for k, v in results.items()}
+    write_json_atomic(out, args.out)
+    print(format_table(results))
+    print(f'results written to {args.out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
