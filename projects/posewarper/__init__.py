@@ -6,7 +6,7 @@ lets mmengine checkpoints load under torch's safe ``weights_only`` unpickler.
 """
 from .version import __version__
 from .utils import register_checkpoint_safe_globals
-from . import evaluation, models  # noqa: F401,E402  (registers into mmpose.registry)
+from . import datasets, engine, evaluation, models  # noqa: F401,E402  (registers into mmpose.registry)
 
 register_checkpoint_safe_globals()
 

@@ -35,10 +35,15 @@ def _numpy_globals() -> List[object]:
     return allowed
 
 
+_HISTORY_BUFFER_STATISTICS = frozenset({'min', 'max', 'current', 'mean'})
+
+
 def _history_buffer_getattr(obj: Any, name: str) -> Any:
     """``getattr`` limited to the statistics methods of mmengine's ``HistoryBuffer``."""
     from mmengine.logging import HistoryBuffer
-    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+    # the defaults are registered only when the first buffer is built, hence the explicit names
+    allowed = _HISTORY_BUFFER_STATISTICS.union(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
         return getattr(HistoryBuffer, name)
     raise pickle.UnpicklingError(
         f'checkpoint asks for getattr({obj!r}, {name!r}); only the statistics methods of '

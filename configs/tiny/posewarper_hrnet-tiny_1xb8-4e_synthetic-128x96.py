@@ -1,0 +1,71 @@
+# Stage 2 in miniature: PoseWarper on the tiny stage-1 model (frozen), trained on pairs (labelled
+# Frame A, Frame B within ±3) of generated videos; evaluated with the official ±2 aggregation.
+_base_ = ['./_base_/default_runtime.py', './_base_/hrnet-tiny_128x96.py',
+          './_base_/synthetic_data.py']
+
+# the stage-1 checkpoint of td-hm_hrnet-tiny_1xb16-4e_synthetic-128x96.py (its default work dir)
+load_from = 'work_dirs/td-hm_hrnet-tiny_1xb16-4e_synthetic-128x96/epoch_4.pth'
+
+train_cfg = dict(max_epochs=4, val_interval=4)
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
+param_scheduler = [dict(type='MultiStepLR', begin=0, end=4, milestones=[2, 3], gamma=0.1,
+                        by_epoch=True)]
+default_hooks = dict(checkpoint=dict(save_best='posetrack/Total', rule='greater'))
+
+codec = _base_.codec
+model = dict(
+    type='PoseWarper',
+    freeze_backbone=True,
+    data_preprocessor=dict(_base_.data_preprocessor, type='PoseWarperDataPreprocessor'),
+    backbone=_base_.backbone,
+    head=_base_.posewarper_head,
+    test_cfg=dict(flip_test=False))
+
+train_pipeline = [
+    dict(type='LoadMultiFrameImages'),
+    dict(type='GetBBoxCenterScale', padding=1.25),
+    dict(type='RandomFlip', direction='horizontal'),
+    dict(type='RandomHalfBody', prob=0.3, min_total_keypoints=9),
+    dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.65, 1.35),
+         rotate_factor=80., rotate_prob=0.6),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackMultiFramePoseInputs')
+]
+val_pipeline = [
+    dict(type='LoadMultiFrameImages'),
+    dict(type='GetBBoxCenterScale', padding=1.25),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='PackMultiFramePoseInputs')
+]
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type='PoseTrackSparsePairDataset',
+        data_root=_base_.data_root,
+        ann_file=_base_.train_ann_file,
+        label_interval=_base_.label_interval,
+        frame_range=(-3, 3),
+        allow_zero_offset=True,
+        data_prefix=dict(img=''),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=16,
+    num_workers=0,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+    dataset=dict(
+        type='PoseTrackSparsePairDataset',
+        data_root=_base_.data_root,
+        ann_file=_base_.val_ann_file,
+        label_interval=1,
+        frame_offsets=(0, -1, 1, -2, 2),
+        frame_weights=(0.3, 0.25, 0.25, 0.1, 0.1),
+        data_prefix=dict(img=''),
+        test_mode=True,
+        pipeline=val_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='PoseTrackAPMetric', ann_file=_base_.data_root + _base_.val_ann_file)
+test_evaluator = val_evaluator

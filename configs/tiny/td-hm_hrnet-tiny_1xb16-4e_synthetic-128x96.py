@@ -1,0 +1,63 @@
+# Stage 1 in miniature: the single-frame tiny HRNet trained on the labelled frames (every 7th) of
+# generated videos, evaluated with our PoseTrack AP on every frame of the validation videos.
+_base_ = ['./_base_/default_runtime.py', './_base_/hrnet-tiny_128x96.py',
+          './_base_/synthetic_data.py']
+
+train_cfg = dict(max_epochs=4, val_interval=4)
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=2e-3))
+param_scheduler = [dict(type='MultiStepLR', begin=0, end=4, milestones=[3], gamma=0.1,
+                        by_epoch=True)]
+default_hooks = dict(checkpoint=dict(save_best='posetrack/Total', rule='greater'))
+
+codec = _base_.codec
+model = dict(
+    type='TopdownPoseEstimator',
+    data_preprocessor=_base_.data_preprocessor,
+    backbone=_base_.backbone,
+    head=_base_.heatmap_head,
+    test_cfg=dict(flip_test=False))
+
+train_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale', padding=1.25),
+    dict(type='RandomFlip', direction='horizontal'),
+    dict(type='RandomHalfBody', prob=0.3, min_total_keypoints=9),
+    dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.65, 1.35),
+         rotate_factor=80., rotate_prob=0.6),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs')
+]
+val_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale', padding=1.25),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='PackPoseInputs')
+]
+train_dataloader = dict(
+    batch_size=16,
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type='PoseTrackSparseDataset',
+        data_root=_base_.data_root,
+        ann_file=_base_.train_ann_file,
+        label_interval=_base_.label_interval,
+        data_prefix=dict(img=''),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=32,
+    num_workers=0,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+    dataset=dict(
+        type='PoseTrackSparseDataset',
+        data_root=_base_.data_root,
+        ann_file=_base_.val_ann_file,
+        label_interval=1,  # evaluate every annotated frame
+        data_prefix=dict(img=''),
+        test_mode=True,
+        pipeline=val_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='PoseTrackAPMetric', ann_file=_base_.data_root + _base_.val_ann_file)
+test_evaluator = val_evaluator
