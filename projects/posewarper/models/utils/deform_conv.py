@@ -115,8 +115,9 @@ class DeformConv2d(nn.Module):
         # mmcv asserts batch % im2col_step == 0: take the largest divisor within the budget.
         n = x.shape[0]
         step = max(d for d in range(1, max(1, min(n, self.im2col_step)) + 1) if n % d == 0)
-        return _mmcv_deform_conv2d()(x, offset, self.weight, 1, pad, dil, 1, self.deform_groups,
-                                     False, step)
+        # mmcv's kernel rejects non-contiguous tensors (e.g. one frame sliced out of B×T×K×h×w)
+        return _mmcv_deform_conv2d()(x.contiguous(), offset.contiguous(), self.weight, 1, pad,
+                                     dil, 1, self.deform_groups, False, step)
 
     def extra_repr(self) -> str:
         return (f'{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, '
