@@ -1,7 +1,7 @@
 """Shared pytest fixtures.
 
-``../shared`` (next to the repository) holds the real PoseTrack18 sample data on the developers' and CI
-machines; a user's clone has no such folder, so every test that needs it skips cleanly.
+``../shared`` (next to the repository) holds the real PoseTrack18 sample data on the developers'
+and CI machines; a user's clone has no such folder, so every test that needs it skips cleanly.
 """
 from pathlib import Path
 

@@ -6,7 +6,8 @@ lets mmengine checkpoints load under torch's safe ``weights_only`` unpickler.
 """
 from .version import __version__
 from .utils import register_checkpoint_safe_globals
-from . import datasets, engine, evaluation, models  # noqa: F401,E402  (registers into mmpose.registry)
+# importing the subpackages registers their classes into MMPose's registries
+from . import datasets, engine, evaluation, models  # noqa: F401,E402
 
 register_checkpoint_safe_globals()
 

@@ -4,8 +4,8 @@ from pathlib import Path
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner, load_checkpoint
-
 from mmpose.registry import MODELS
+
 from posewarper.synthetic import make_synthetic_posetrack
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / 'configs' / 'tiny'

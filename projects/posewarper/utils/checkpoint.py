@@ -41,6 +41,7 @@ _HISTORY_BUFFER_STATISTICS = frozenset({'min', 'max', 'current', 'mean'})
 def _history_buffer_getattr(obj: Any, name: str) -> Any:
     """``getattr`` limited to the statistics methods of mmengine's ``HistoryBuffer``."""
     from mmengine.logging import HistoryBuffer
+
     # the defaults are registered only when the first buffer is built, hence the explicit names
     allowed = _HISTORY_BUFFER_STATISTICS.union(HistoryBuffer._statistics_methods)
     if obj is HistoryBuffer and name in allowed:

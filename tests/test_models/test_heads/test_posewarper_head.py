@@ -1,8 +1,8 @@
 import pytest
 import torch
 from mmengine.structures import InstanceData, PixelData
-
 from mmpose.structures import PoseDataSample
+
 from posewarper.models import PoseWarperHead
 
 

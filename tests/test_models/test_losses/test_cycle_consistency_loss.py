@@ -1,7 +1,7 @@
 import pytest
 import torch
-
 from mmpose.registry import MODELS
+
 import posewarper  # noqa: F401
 
 

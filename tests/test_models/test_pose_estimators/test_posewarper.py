@@ -7,10 +7,10 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmengine.structures import InstanceData, PixelData
-
 from mmpose.codecs import MSRAHeatmap
 from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
+
 import posewarper  # noqa: F401
 
 TINY_BASE = Path(__file__).resolve().parents[3] / 'configs' / 'tiny' / '_base_' / \

@@ -1,10 +1,9 @@
 """Data preprocessor for multi-frame samples (``T×3×H×W`` each)."""
 from typing import List, Union
 
-from torch import Tensor
-
 from mmpose.models.data_preprocessors import PoseDataPreprocessor
 from mmpose.registry import MODELS
+from torch import Tensor
 
 
 @MODELS.register_module()

@@ -1,11 +1,9 @@
 """PoseWarperHead: per-frame heatmaps plus the learned heatmap warping of PoseWarper."""
-from typing import Callable, List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
 from mmengine.structures import PixelData
-from torch import Tensor
-
 from mmpose.evaluation.functional import pose_pck_accuracy
 from mmpose.models.backbones.resnet import BasicBlock
 from mmpose.models.heads import HeatmapHead
@@ -13,6 +11,8 @@ from mmpose.models.utils.tta import flip_heatmaps
 from mmpose.registry import MODELS
 from mmpose.utils.tensor_utils import to_numpy
 from mmpose.utils.typing import ConfigType, OptConfigType, OptSampleList, Predictions
+from torch import Tensor
+
 from ..utils import DeformConv2d
 
 OptIntSeq = Optional[Sequence[int]]

@@ -2,10 +2,9 @@
 from typing import Callable, Optional
 
 import torch.nn as nn
-from torch import Tensor
-
 from mmpose.registry import MODELS
 from mmpose.utils.typing import ConfigType
+from torch import Tensor
 
 WarpFn = Callable[..., Tensor]
 

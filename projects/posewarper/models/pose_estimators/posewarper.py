@@ -2,11 +2,10 @@
 from typing import Optional, Tuple
 
 import torch
-from torch import Tensor
-
 from mmpose.models.pose_estimators import TopdownPoseEstimator
 from mmpose.registry import MODELS
 from mmpose.utils.typing import ConfigType, OptConfigType, OptMultiConfig
+from torch import Tensor
 
 
 @MODELS.register_module()

@@ -1,10 +1,11 @@
 """A deformable convolution whose kernel comes from mmcv or torchvision.
 
-mmcv's ``DeformConv2d`` is what MMPose's ``PoseWarperNeck`` and the official code use, but it needs mmcv's
-compiled ops, and on CPU ``torchvision.ops.deform_conv2d`` was measured faster (see
-``benchmarks/deform_conv.py``). Both consume the same weight (``out×in×kh×kw``) and the same offset layout
-(``2·G·kh·kw`` channels, (dy, dx) interleaved per tap), so one module with one ``weight`` parameter can
-dispatch to either kernel while its state dict stays identical to mmcv's module.
+mmcv's ``DeformConv2d`` is what MMPose's ``PoseWarperNeck`` and the official code use, but it
+needs mmcv's compiled ops, and on CPU ``torchvision.ops.deform_conv2d`` was measured faster (see
+``benchmarks/deform_conv.py``). Both consume the same weight (``out×in×kh×kw``) and the same
+offset layout (``2·G·kh·kw`` channels, (dy, dx) interleaved per tap), so one module with one
+``weight`` parameter can dispatch to either kernel while its state dict stays identical to
+mmcv's module.
 """
 import math
 from typing import Tuple
@@ -49,7 +50,7 @@ class DeformConv2d(nn.Module):
         in_channels (int): Input channels C_in.
         out_channels (int): Output channels C_out.
         kernel_size (int): Kernel size k.
-        dilation (int): Dilation d; padding is set to ``d·(k-1)/2`` so the output keeps the input size.
+        dilation (int): Dilation d; padding is ``d·(k-1)/2`` so the output keeps the input size.
         deform_groups (int): Deformable groups G; the offset has ``2·G·k·k`` channels.
         backend (str): ``'auto'``, ``'mmcv'`` or ``'torchvision'``.
         im2col_step (int): mmcv's batch chunk for im2col; reduced to a divisor of the batch size
