@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 import torch
 
@@ -51,3 +53,13 @@ def test_identity_init_copies_input():
 def test_bad_groups():
     with pytest.raises(ValueError, match='deform_groups'):
         DeformConv2d(5, 5, 3, deform_groups=2)
+
+
+def test_mmcv_without_ops_gives_clear_error(monkeypatch):
+    # mmcv-lite (or a build without MMCV_WITH_OPS) has no mmcv.ops: say what to do instead
+    monkeypatch.setitem(sys.modules, 'mmcv.ops', None)
+    with pytest.raises(ImportError, match="deform_conv_backend='torchvision'"):
+        DeformConv2d(4, 4, 3, deform_groups=4, backend='mmcv')
+    # the torchvision kernel does not need mmcv's ops
+    conv = DeformConv2d(4, 4, 3, deform_groups=4, backend='torchvision')
+    assert conv(torch.rand(1, 4, 5, 5), torch.zeros(1, 72, 5, 5)).shape == (1, 4, 5, 5)
