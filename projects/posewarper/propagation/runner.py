@@ -1,0 +1,267 @@
+"""Propagate the labels of a whole annotation file: resumable, atomic, deterministic.
+
+:func:`propagate_video` is the I/O-free core (one video, frames through a callable);
+:func:`propagate_annotations` runs it over a PoseTrack18 json and writes the results:
+
+- each finished video is cached in ``<out>.parts/<video>.json`` (written atomically), so a rerun
+  after a crash skips the finished videos; a cached video computed with other inputs or settings
+  (its fingerprint differs) is recomputed;
+- the merged ``out`` (and the per-video files) are written atomically at the end, then the
+  cache is removed;
+- the inputs are checked (files, labelled frames, model/checkpoint match, frame images) before
+  anything is written, so bad input leaves no output behind.
+"""
+import hashlib
+import json
+import os
+import os.path as osp
+import shutil
+import sys
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from mmengine.runner import set_random_seed
+from mmengine.utils import ProgressBar
+
+from .base import BasePropagator
+from .copy_propagator import CopyPropagator
+from .farneback import FarnebackPropagator
+from .protocol import assign_sources, check_max_offset, group_by_source
+from .sparse_videos import FrameLoader, SparseVideo, load_sparse_videos
+from .structures import FrameGetter, Pose, PropagationTask
+from .writer import merge_output, per_video_documents, pseudo_annotation, write_json_atomic
+
+#: The methods of :func:`build_propagator` (the rows of the paper's Table 1 we reproduce).
+METHODS = ('posewarper', 'copy', 'farneback', 'single-frame')
+#: Methods that run a model and need ``config`` and ``checkpoint``.
+MODEL_METHODS = ('posewarper', 'single-frame')
+#: Bump when the cached per-video format or the results of a method change.
+CACHE_VERSION = 1
+
+
+def build_propagator(method: str,
+                     config: Optional[str] = None,
+                     checkpoint: Optional[str] = None,
+                     device: str = 'cpu',
+                     batch_size: int = 32) -> BasePropagator:
+    """Build a propagation method.
+
+    Args:
+        method (str): One of :data:`METHODS`.
+        config (str, optional): Model config; needed by ``posewarper`` (a PoseWarper config)
+            and ``single-frame`` (a top-down config, e.g. stage 1).
+        checkpoint (str, optional): Weights of that model.
+        device (str): Device of the model.
+        batch_size (int): Crops per forward pass of the model methods.
+
+    Returns:
+        BasePropagator: The method.
+    """
+    if method not in METHODS:
+        raise ValueError(f'unknown method {method!r}; choose from {METHODS}')
+    if method == 'copy':
+        return CopyPropagator()
+    if method == 'farneback':
+        return FarnebackPropagator()
+    if not config or not checkpoint:
+        raise ValueError(f'method {method} runs a model: give its config and checkpoint')
+    from .model_loading import init_pose_model  # imports torch/mmpose models only when used
+    model = init_pose_model(config, checkpoint, device)
+    if method == 'posewarper':
+        from .posewarper_propagator import PoseWarperPropagator
+        return PoseWarperPropagator(model, batch_size)
+    from .single_frame import SingleFramePropagator
+    return SingleFramePropagator(model, batch_size)
+
+
+def video_tasks(frame_indices: Sequence[int], labelled: Dict[int, List[Pose]],
+                max_offset: int) -> List[PropagationTask]:
+    """The propagation tasks of a video (the protocol of :mod:`.protocol`).
+
+    Args:
+        frame_indices (Sequence[int]): All frame indices of the video.
+        labelled (dict[int, list[Pose]]): The labelled persons of each labelled frame.
+        max_offset (int): Largest time gap.
+
+    Returns:
+        list[PropagationTask]: One task per labelled frame that feeds at least one frame.
+    """
+    groups = group_by_source(assign_sources(frame_indices, labelled, max_offset))
+    return [PropagationTask(s, tuple(t), tuple(labelled[s])) for s, t in groups.items()]
+
+
+def propagate_video(tasks: Sequence[PropagationTask], propagator: BasePropagator,
+                    get_frame: FrameGetter) -> Dict[int, Tuple[int, List[Pose]]]:
+    """Run a method on the tasks of one video (no file access but through ``get_frame``).
+
+    Returns:
+        dict[int, tuple[int, list[Pose]]]: ``target -> (source, propagated poses)``, ascending
+        targets.
+    """
+    results = propagator.propagate(tasks, get_frame)
+    out = {}
+    for task, result in zip(tasks, results):
+        for target in task.targets:
+            out[target] = (task.source, result[target])
+    return dict(sorted(out.items()))
+
+
+def _sha256_file(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fingerprint(settings: dict) -> str:
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
+
+
+def _read_part(path: str, fingerprint: str) -> Optional[dict]:
+    """A cached video, or ``None`` if absent, unreadable or computed with other settings."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            part = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(part, dict) or part.get('fingerprint') != fingerprint:
+        return None
+    return part
+
+
+def propagate_annotations(ann_file: str,
+                          out: str,
+                          method: str,
+                          data_root: str = '',
+                          config: Optional[str] = None,
+                          checkpoint: Optional[str] = None,
+                          max_offset: int = 3,
+                          label_interval: Optional[int] = None,
+                          label_phase: int = 0,
+                          per_video_dir: Optional[str] = None,
+                          device: str = 'cpu',
+                          seed: int = 0,
+                          batch_size: int = 32,
+                          progress: bool = True,
+                          on_video_done: Optional[Callable[[str], None]] = None) -> dict:
+    """Propagate the labelled poses of a PoseTrack18 json to the unlabelled frames.
+
+    Args:
+        ann_file (str): Merged PoseTrack18 json, sparse (its labelled frames are the labelled
+            ones) or full with ``label_interval``.
+        out (str): Output json (see :mod:`.writer` for the format).
+        method (str): One of :data:`METHODS`.
+        data_root (str): Folder the image ``file_name`` s are relative to.
+        config (str, optional): Model config of the model methods.
+        checkpoint (str, optional): Model weights of the model methods.
+        max_offset (int): Propagate to frames at most this far from a labelled frame.
+        label_interval (int, optional): Keep every K-th annotated frame of each video as
+            labelled (as the sparse-label datasets do); default: every annotated frame.
+        label_phase (int): Position of the first labelled frame among the annotated ones.
+        per_video_dir (str, optional): Also write per-video PoseTrack18 files here.
+        device (str): Device of the model.
+        seed (int): Random seed (the methods are deterministic; set for any library code).
+        batch_size (int): Crops per forward pass of the model methods.
+        progress (bool): Show a progress bar over the videos.
+        on_video_done (callable, optional): Called with the video name after each video is
+            cached (used by tests to simulate a crash).
+
+    Returns:
+        dict: ``videos``, ``cached`` (videos taken from the cache), ``labelled_frames``,
+        ``propagated_frames`` and ``pseudo_labels``.
+    """
+    check_max_offset(max_offset)
+    if method not in METHODS:
+        raise ValueError(f'unknown method {method!r}; choose from {METHODS}')
+    if method in MODEL_METHODS and (not config or not checkpoint):
+        raise ValueError(f'method {method} runs a model: give its config and checkpoint')
+    if osp.isdir(out):
+        raise ValueError(f'output {out} is a directory; give a json file name')
+    doc, videos = load_sparse_videos(ann_file, data_root, label_interval, label_phase)
+    propagator = build_propagator(method, config, checkpoint, device, batch_size)
+
+    settings = dict(
+        version=CACHE_VERSION, ann_file=_sha256_file(ann_file), data_root=osp.abspath(data_root),
+        method=method, max_offset=max_offset, label_interval=label_interval,
+        label_phase=label_phase, seed=seed, device=device, batch_size=batch_size)
+    if method in MODEL_METHODS:
+        settings.update(config=_sha256_file(config), checkpoint=_sha256_file(checkpoint))
+    fingerprint = _fingerprint(settings)
+    parts_dir = out + '.parts'
+
+    plans = []
+    for video in videos:
+        frames = [video.frame_index[img['id']] for img in video.images]
+        tasks = video_tasks(frames, {i: video.persons[i] for i in video.labelled},
+                            max_offset)
+        part_path = osp.join(parts_dir, video.name + '.json')
+        cached = _read_part(part_path, fingerprint)
+        if cached is None:
+            # every frame image the method will read must exist before any work starts
+            for idx in sorted(propagator.frames_needed(tasks)):
+                path = video.frame_path(idx)
+                if not osp.isfile(path):
+                    raise FileNotFoundError(f'frame image not found: {path} (frame {idx} of '
+                                            f'video {video.name}, needed by {method})')
+        plans.append((video, tasks, part_path, cached))
+
+    set_random_seed(seed)
+    os.makedirs(parts_dir, exist_ok=True)
+    _remove_stale_temp_files(parts_dir)
+    bar = ProgressBar(len(plans), file=sys.stderr) if progress else None
+    pseudo, propagated, num_cached = [], [], 0
+    for video, tasks, part_path, cached in plans:
+        if cached is None:
+            part = dict(fingerprint=fingerprint, video=video.name,
+                        **_video_records(video, tasks, propagator))
+            write_json_atomic(part_path, part)
+            if on_video_done is not None:
+                on_video_done(video.name)
+        else:
+            part, num_cached = cached, num_cached + 1
+        pseudo.extend(part['annotations'])
+        propagated.extend(part['propagated_image_ids'])
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        sys.stderr.write('\n')
+
+    labelled_ids = [img['id'] for v in videos for img in v.images
+                    if v.frame_index[img['id']] in v.labelled]
+    merged = merge_output(doc, labelled_ids, propagated, pseudo)
+    if per_video_dir:
+        for name, video_doc in per_video_documents(merged).items():
+            path = osp.join(per_video_dir, name)
+            _remove_stale_temp_files(per_video_dir, name)
+            write_json_atomic(path, video_doc)
+    _remove_stale_temp_files(osp.dirname(osp.abspath(out)), osp.basename(out))
+    write_json_atomic(out, merged)
+    shutil.rmtree(parts_dir)
+    return dict(videos=len(videos), cached=num_cached, labelled_frames=len(labelled_ids),
+                propagated_frames=len(propagated), pseudo_labels=len(pseudo))
+
+
+def _remove_stale_temp_files(folder: str, name: str = '') -> None:
+    """Remove the temporary files a crash left while writing ``folder/name`` (all of
+    ``folder`` with no ``name``); :func:`write_json_atomic` names them ``.<name>.*.tmp``."""
+    if not osp.isdir(folder):
+        return
+    prefix = f'.{name}.' if name else '.'
+    for entry in os.listdir(folder):
+        if entry.startswith(prefix) and entry.endswith('.tmp'):
+            os.remove(osp.join(folder, entry))
+
+
+def _video_records(video: SparseVideo, tasks: Sequence[PropagationTask],
+                   propagator: BasePropagator) -> dict:
+    """Propagate one video and turn the result into json records."""
+    results = propagate_video(tasks, propagator, FrameLoader(video))
+    images = {video.frame_index[img['id']]: img for img in video.images}
+    records = []
+    for target, (source, poses) in results.items():
+        for pose in poses:
+            if not pose.exists.any():  # nothing could be propagated: no pseudo-label
+                continue
+            records.append(pseudo_annotation(pose, images[target], images[source],
+                                             target - source, propagator.name))
+    return dict(propagated_image_ids=[images[t]['id'] for t in results], annotations=records)

@@ -1,0 +1,84 @@
+"""Crash safety, resuming and determinism of whole-file propagation."""
+import json
+import pytest
+from propagation_helpers import TINY_STAGE2, files_under, load_json
+
+from posewarper.propagation import propagate_annotations
+
+
+class Crash(Exception):
+    pass
+
+
+def _run(tiny_data, out, method='copy', **kwargs):
+    ckpt, extra = kwargs.pop('ckpt', None), {}
+    if method == 'posewarper':
+        extra = dict(config=str(TINY_STAGE2), checkpoint=str(ckpt))
+    return propagate_annotations(
+        str(tiny_data / 'annotations' / 'posetrack18_val.json'), str(out), method,
+        data_root=str(tiny_data), label_interval=7, progress=False, **extra, **kwargs)
+
+
+def test_resume_after_a_crash_skips_finished_videos(tiny_data, stage2_ckpt, tmp_path):
+    clean = tmp_path / 'clean' / 'pw.json'
+    _run(tiny_data, clean, 'posewarper', ckpt=stage2_ckpt, per_video_dir=str(clean.parent / 'v'))
+
+    out = tmp_path / 'crash' / 'pw.json'
+    done = []
+
+    def crash(name):
+        done.append(name)
+        raise Crash(name)
+
+    with pytest.raises(Crash):
+        _run(tiny_data, out, 'posewarper', ckpt=stage2_ckpt, on_video_done=crash)
+    # no output yet; the finished video is cached, nothing else
+    assert files_under(out.parent) == ['pw.json.parts', f'pw.json.parts/{done[0]}.json']
+
+    computed = []
+    summary = _run(tiny_data, out, 'posewarper', ckpt=stage2_ckpt, on_video_done=computed.append,
+                   per_video_dir=str(out.parent / 'v'))
+    assert summary['cached'] == 1 and done[0] not in computed and len(computed) == 1
+    assert out.read_bytes() == clean.read_bytes()
+    assert files_under(out.parent) == files_under(clean.parent)  # cache removed
+    for name in files_under(clean.parent / 'v'):
+        assert (out.parent / 'v' / name).read_bytes() == (clean.parent / 'v' / name).read_bytes()
+
+
+def test_cached_videos_are_used_only_with_the_same_settings(tiny_data, tmp_path):
+    out = tmp_path / 'copy.json'
+    names = []
+    with pytest.raises(Crash):
+        _run(tiny_data, out, on_video_done=lambda n: (names.append(n), (_ for _ in ()).throw(
+            Crash())))
+    part = out.parent / 'copy.json.parts' / f'{names[0]}.json'
+    cached = load_json(part)
+    # a cached video is taken as it is: mark it to see it in the output
+    cached['annotations'][0]['method'] = 'from-cache'
+    part.write_text(json.dumps(cached))
+    (out.parent / 'copy.json.parts' / '.x.json.123.tmp').write_text('{"half')  # crash leftover
+    summary = _run(tiny_data, out)
+    assert summary['cached'] == 1
+    assert 'from-cache' in out.read_text()
+    assert not (out.parent / 'copy.json.parts').exists()
+
+    # other settings (here max_offset) make the cached video stale: it is recomputed
+    with pytest.raises(Crash):
+        _run(tiny_data, out, on_video_done=lambda n: (_ for _ in ()).throw(Crash()))
+    part.write_text(json.dumps(dict(load_json(part), annotations=[])))
+    summary = _run(tiny_data, out, max_offset=2)
+    assert summary['cached'] == 0
+
+
+@pytest.mark.parametrize('method', ['posewarper', 'farneback'])
+def test_same_inputs_give_identical_bytes(tiny_data, stage2_ckpt, tmp_path, method):
+    outs = []
+    for run in ('a', 'b'):
+        out = tmp_path / run / 'pseudo.json'
+        _run(tiny_data, out, method, ckpt=stage2_ckpt, per_video_dir=str(tmp_path / run / 'v'))
+        outs.append(out)
+    assert outs[0].read_bytes() == outs[1].read_bytes()
+    assert files_under(tmp_path / 'a') == files_under(tmp_path / 'b')
+    for name in files_under(tmp_path / 'a' / 'v'):
+        assert (tmp_path / 'a' / 'v' / name).read_bytes() == \
+            (tmp_path / 'b' / 'v' / name).read_bytes()
