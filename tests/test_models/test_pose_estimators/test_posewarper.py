@@ -163,3 +163,21 @@ def test_head_must_warp():
     cfg['head'] = _stage1_model_cfg()['head']
     with pytest.raises(TypeError, match='warp'):
         MODELS.build(cfg)
+
+
+def test_mmpose0x_state_dict_loads_as_is():
+    """MMPose 0.x PoseWarper files (``neck.*``) load into the estimator without conversion."""
+    torch.manual_seed(0)
+    source = MODELS.build(_tiny_model_cfg())
+    for p in source.parameters():
+        torch.nn.init.normal_(p.data)
+    renamed = {}
+    for key, value in source.state_dict().items():
+        key = key.replace('head.final_layer.', 'neck.trans_layer.')
+        renamed[key.replace('head.offset', 'neck.offset').replace('head.deform', 'neck.deform')] = \
+            value
+    assert any(k.startswith('neck.trans_layer') for k in renamed)
+    model = MODELS.build(_tiny_model_cfg())
+    model.load_state_dict(renamed, strict=True)
+    for key, value in source.state_dict().items():
+        assert torch.equal(model.state_dict()[key], value), key

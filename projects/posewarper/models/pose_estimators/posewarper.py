@@ -7,6 +7,8 @@ from mmpose.registry import MODELS
 from mmpose.utils.typing import ConfigType, OptConfigType, OptMultiConfig
 from torch import Tensor
 
+from ...utils.mmpose0x import mmpose0x_load_state_dict_pre_hook
+
 
 @MODELS.register_module()
 class PoseWarper(TopdownPoseEstimator):
@@ -55,6 +57,9 @@ class PoseWarper(TopdownPoseEstimator):
         self.freeze_backbone = freeze_backbone
         if freeze_backbone:
             self._freeze_stage1()
+        # The only released PoseWarper weights are MMPose 0.x's (``neck.*`` keys): map them on
+        # load so that ``load_from`` takes those files as they are.
+        self._register_load_state_dict_pre_hook(mmpose0x_load_state_dict_pre_hook)
 
     @property
     def _stage1_modules(self) -> Tuple[torch.nn.Module, ...]:

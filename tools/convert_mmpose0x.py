@@ -1,0 +1,120 @@
+"""Convert an MMPose 0.x PoseWarper (stage 2) or top-down (stage 1) checkpoint for posewarper.
+
+Usage:
+    python tools/convert_mmpose0x.py IN.pth OUT.pth [--config CFG] [--strict]
+
+The output is ``{'state_dict': ..., 'meta': ...}`` with posewarper's key names (see
+``posewarper.utils.mmpose0x``); the 0.x optimizer state is dropped because it cannot be resumed
+by mmengine. With ``--config`` the converted keys are matched against the model of that config.
+"""
+import argparse
+import os
+import os.path as osp
+import pickle
+import sys
+import tempfile
+from typing import Any, Dict
+
+import torch
+
+from posewarper.utils.mmpose0x import convert_mmpose0x_state_dict, match_state_dict
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Convert an MMPose 0.x PoseWarper checkpoint to posewarper key names')
+    parser.add_argument('src', metavar='IN', help='MMPose 0.x checkpoint (.pth)')
+    parser.add_argument('dst', metavar='OUT', help='where to write the converted checkpoint')
+    parser.add_argument(
+        '--config', help='posewarper config whose model the keys are matched against')
+    parser.add_argument(
+        '--strict',
+        action='store_true',
+        help='exit with status 1 if --config reports missing, unexpected or mis-shaped keys')
+    parser.add_argument(
+        '--trust-pickle',
+        action='store_true',
+        help='load IN with weights_only=False when the safe loader refuses it (runs pickled '
+        'code: only for files from a trusted source)')
+    return parser.parse_args(argv)
+
+
+def load_checkpoint_file(path: str, trust_pickle: bool = False) -> Any:
+    """``torch.load`` on CPU, with torch's safe unpickler unless ``trust_pickle``."""
+    try:
+        return torch.load(path, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as e:
+        if not trust_pickle:
+            raise SystemExit(
+                f'{path} holds objects that torch\'s safe loader refuses:\n{e}\nIf the file '
+                'comes from a trusted source, rerun with --trust-pickle.') from e
+    return torch.load(path, map_location='cpu', weights_only=False)
+
+
+def save_atomic(obj: Any, path: str) -> None:
+    """Write ``obj`` to a temporary file next to ``path`` and rename it into place, so a crash
+    never leaves a truncated checkpoint behind."""
+    dirname = osp.dirname(osp.abspath(path))
+    os.makedirs(dirname, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix='.' + osp.basename(path) + '.', dir=dirname)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            torch.save(obj, f)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def is_plain(obj: Any) -> bool:
+    """Whether ``obj`` is made of builtins only, i.e. loads under ``weights_only=True``."""
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return True
+    if isinstance(obj, (list, tuple)):
+        return all(is_plain(v) for v in obj)
+    if isinstance(obj, dict):
+        return all(isinstance(k, str) and is_plain(v) for k, v in obj.items())
+    return False
+
+
+def model_state_dict(config: str) -> Dict[str, torch.Tensor]:
+    """State dict of the (randomly initialised) model of ``config``."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+    cfg = Config.fromfile(config)
+    init_default_scope(cfg.get('default_scope', 'mmpose'))
+    return MODELS.build(cfg.model).state_dict()
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    checkpoint = load_checkpoint_file(args.src, args.trust_pickle)
+    state_dict, report = convert_mmpose0x_state_dict(checkpoint)
+    meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+    # only plain entries, so the output always loads with torch's safe unpickler
+    meta = {k: v for k, v in meta.items() if is_plain(v)} if isinstance(meta, dict) else {}
+    meta['converted_from'] = dict(format='mmpose0x', file=osp.basename(args.src))
+    save_atomic(dict(state_dict=state_dict, meta=meta), args.dst)
+
+    print(f'{len(report["renamed"])} keys renamed, {len(report["kept"])} kept, '
+          f'{len(report["dropped"])} dropped -> {args.dst}')
+    for old, new in report['renamed']:
+        print(f'  renamed  {old} -> {new}')
+    for key in report['dropped']:
+        print(f'  dropped  {key}')
+    if not args.config:
+        return 0
+    match = match_state_dict(state_dict, model_state_dict(args.config))
+    print(f'against {args.config}: {len(match["matched"])} mapped, {len(match["missing"])} '
+          f'missing, {len(match["unexpected"])} unexpected, '
+          f'{len(match["shape_mismatch"])} shape mismatches')
+    for kind in ('missing', 'unexpected', 'shape_mismatch'):
+        for key in match[kind]:
+            print(f'  {kind}  {key}')
+    problems = match['missing'] or match['unexpected'] or match['shape_mismatch']
+    return 1 if args.strict and problems else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

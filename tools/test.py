@@ -1,0 +1,106 @@
+"""Test (and evaluate) a checkpoint of a posewarper (or any MMPose 1.x) config.
+
+Same flags as MMPose's ``tools/test.py``; the runner is chosen as in ``tools/train.py``, so
+``--launcher pytorch`` works on GPUs (NCCL) and CPUs (gloo). Launch several processes with
+``tools/dist_test.sh`` or ``tools/slurm_test.sh``.
+"""
+import argparse
+import os
+import os.path as osp
+
+import mmengine
+from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.hooks import Hook
+
+from posewarper.engine import build_runner, destroy_dist
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test (and evaluate) a pose model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs and evaluation results')
+    parser.add_argument('--out', help='save the metrics to this file (json/yaml/pkl)')
+    parser.add_argument(
+        '--dump', help='save the raw predictions to this .pkl file for offline evaluation')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings as key=value pairs, e.g. test_dataloader.batch_size=1')
+    parser.add_argument('--show-dir', help='save the visualised predictions in this dir')
+    parser.add_argument('--show', action='store_true', help='display the predictions')
+    parser.add_argument('--interval', type=int, default=1, help='visualise every N samples')
+    parser.add_argument(
+        '--wait-time', type=float, default=1, help='seconds each displayed image stays up')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Fold the command-line flags into ``cfg`` (``--cfg-options`` last, so it wins)."""
+    cfg.launcher = args.launcher
+    cfg.load_from = args.checkpoint
+
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+
+    if args.show or args.show_dir is not None:
+        hooks = cfg.get('default_hooks', ConfigDict())
+        if 'visualization' not in hooks:
+            raise RuntimeError("--show/--show-dir need default_hooks.visualization="
+                               "dict(type='PoseVisualizationHook') in the config")
+        hooks.visualization.enable = True
+        hooks.visualization.show = args.show
+        hooks.visualization.wait_time = args.wait_time
+        hooks.visualization.out_dir = args.show_dir
+        hooks.visualization.interval = args.interval
+
+    if args.dump is not None:
+        if not args.dump.endswith(('.pkl', '.pickle')):
+            raise ValueError(f'--dump must name a .pkl file, got {args.dump}')
+        dump = dict(type='DumpResults', out_file_path=args.dump)
+        evaluator = cfg.test_evaluator
+        cfg.test_evaluator = ([*evaluator, dump]
+                              if isinstance(evaluator, (list, tuple)) else [evaluator, dump])
+
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+class SaveMetricsHook(Hook):
+    """Write the test metrics of rank 0 to a file (``--out``)."""
+
+    def __init__(self, out_file: str) -> None:
+        self.out_file = out_file
+
+    def after_test_epoch(self, runner, metrics=None) -> None:
+        if metrics is not None and runner.rank == 0:
+            mmengine.dump(metrics, self.out_file)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    cfg = merge_args(Config.fromfile(args.config), args)
+    try:
+        runner = build_runner(cfg)
+        if args.out:
+            runner.register_hook(SaveMetricsHook(args.out), 'LOWEST')
+        runner.test()
+    finally:
+        destroy_dist()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,124 @@
+"""Train a posewarper (or any MMPose 1.x) config with mmengine's Runner.
+
+Same flags as MMPose's ``tools/train.py``. The runner is ``cfg.runner_type`` when the config names
+one (posewarper's configs name ``PoseWarperRunner``), else :class:`PoseWarperRunner`, which is
+mmengine's ``Runner`` plus CPU data-parallel support: ``--launcher pytorch`` works with NCCL on
+GPUs and gloo on CPUs. Launch several processes with ``tools/dist_train.sh`` (torchrun) or
+``tools/slurm_train.sh``.
+"""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, ConfigDict, DictAction
+
+from posewarper.engine import build_runner, destroy_dist
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a pose model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from this checkpoint; with no value, from the latest checkpoint in the '
+        'work dir')
+    parser.add_argument(
+        '--amp', action='store_true', default=False, help='mixed precision training (GPU)')
+    parser.add_argument(
+        '--no-validate', action='store_true', help='do not evaluate checkpoints during training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the learning rate by the actual batch size (needs auto_scale_lr in the config)')
+    parser.add_argument(
+        '--show-dir', help='save the visualised validation predictions in this dir')
+    parser.add_argument('--show', action='store_true', help='display validation predictions')
+    parser.add_argument('--interval', type=int, default=1, help='visualise every N samples')
+    parser.add_argument(
+        '--wait-time', type=float, default=1, help='seconds each displayed image stays up')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings as key=value pairs, e.g. train_cfg.max_epochs=1')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torch.distributed.launch passes --local-rank (torch >= 2.0) or --local_rank (older)
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Fold the command-line flags into ``cfg`` (``--cfg-options`` last, so it wins)."""
+    cfg.launcher = args.launcher
+
+    # work_dir: command line > config > ./work_dirs/<config name>
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+
+    if args.amp:
+        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+            raise ValueError(f'--amp needs an OptimWrapper or AmpOptimWrapper, the config has '
+                             f'{optim_wrapper}')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+    # 'auto' lets mmengine pick the latest checkpoint of work_dir; a path resumes from it.
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+
+    if args.auto_scale_lr:
+        if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
+            raise RuntimeError('--auto-scale-lr needs auto_scale_lr.base_batch_size in the '
+                               'config')
+        cfg.auto_scale_lr.enable = True
+
+    if args.show or args.show_dir is not None:
+        hooks = cfg.get('default_hooks', ConfigDict())
+        if 'visualization' not in hooks:
+            raise RuntimeError("--show/--show-dir need default_hooks.visualization="
+                               "dict(type='PoseVisualizationHook') in the config")
+        hooks.visualization.enable = True
+        hooks.visualization.show = args.show
+        hooks.visualization.wait_time = args.wait_time
+        hooks.visualization.out_dir = args.show_dir
+        hooks.visualization.interval = args.interval
+
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    cfg = merge_args(Config.fromfile(args.config), args)
+    try:
+        build_runner(cfg).train()
+    finally:
+        destroy_dist()
+
+
+if __name__ == '__main__':
+    main()
