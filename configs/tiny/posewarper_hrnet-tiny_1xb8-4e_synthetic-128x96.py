@@ -21,23 +21,11 @@ model = dict(
     head=_base_.posewarper_head,
     test_cfg=dict(flip_test=False))
 
-train_pipeline = [
-    dict(type='LoadMultiFrameImages'),
-    dict(type='GetBBoxCenterScale', padding=1.25),
-    dict(type='RandomFlip', direction='horizontal'),
-    dict(type='RandomHalfBody', prob=0.3, min_total_keypoints=9),
-    dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.65, 1.35),
-         rotate_factor=80., rotate_prob=0.6),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
+train_pipeline = [dict(type='LoadMultiFrameImages')] + _base_.train_augmentation + [
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackMultiFramePoseInputs')
 ]
-val_pipeline = [
-    dict(type='LoadMultiFrameImages'),
-    dict(type='GetBBoxCenterScale', padding=1.25),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='PackMultiFramePoseInputs')
-]
+val_pipeline = [dict(type='LoadMultiFrameImages')] + _base_.test_crop + [dict(type='PackMultiFramePoseInputs')]
 train_dataloader = dict(
     batch_size=8,
     num_workers=0,

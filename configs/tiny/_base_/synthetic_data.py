@@ -5,3 +5,21 @@ train_ann_file = 'annotations/posetrack18_train.json'
 val_ann_file = 'annotations/posetrack18_val.json'
 # the paper's sparse labels: one annotated frame in 7
 label_interval = 7
+
+# Top-down crops and augmentation shared by the single-frame and multi-frame pipelines. MMPose's
+# transforms draw their parameters once per sample, so for clips every frame gets the same
+# crop, flip, half-body, scale and rotation. Official recipe: no shift, scale 1 ± 0.35,
+# rotation ~N(0, 45°) with probability 0.6, half-body with probability 0.3.
+input_size = (96, 128)  # = the codec input_size of hrnet-tiny_128x96.py
+train_augmentation = [
+    dict(type='GetBBoxCenterScale', padding=1.25),
+    dict(type='RandomFlip', direction='horizontal'),
+    dict(type='RandomHalfBody', prob=0.3, min_total_keypoints=9),
+    dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.65, 1.35),
+         rotate_factor=80., rotate_prob=0.6),
+    dict(type='TopdownAffine', input_size=input_size),
+]
+test_crop = [
+    dict(type='GetBBoxCenterScale', padding=1.25),
+    dict(type='TopdownAffine', input_size=input_size),
+]
