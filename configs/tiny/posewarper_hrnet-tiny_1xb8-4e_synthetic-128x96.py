@@ -25,7 +25,9 @@ train_pipeline = [dict(type='LoadMultiFrameImages')] + _base_.train_augmentation
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackMultiFramePoseInputs')
 ]
-val_pipeline = [dict(type='LoadMultiFrameImages')] + _base_.test_crop + [dict(type='PackMultiFramePoseInputs')]
+val_pipeline = [dict(type='LoadMultiFrameImages')] + _base_.test_crop + [
+    dict(type='PackMultiFramePoseInputs')
+]
 train_dataloader = dict(
     batch_size=8,
     num_workers=0,
