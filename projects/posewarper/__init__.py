@@ -7,7 +7,7 @@ lets mmengine checkpoints load under torch's safe ``weights_only`` unpickler.
 from .version import __version__
 from .utils import register_checkpoint_safe_globals
 # importing the subpackages registers their classes into MMPose's registries
-from . import datasets, engine, evaluation, models  # noqa: F401,E402
+from . import apis, datasets, engine, evaluation, models  # noqa: F401,E402
 
 register_checkpoint_safe_globals()
 

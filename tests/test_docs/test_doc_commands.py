@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'test_engine'))
 from tiny_training import (PYTHON, REPO_ROOT, check, check_two_rank_run, checkpoints,  # noqa: E402
                            free_port, make_tiny_data, run, subprocess_env, write_tiny_config)
 
-DOCS = ['docs/installation.md', 'docs/training.md']
+DOCS = ['docs/installation.md', 'docs/training.md', 'docs/inference.md']
 FENCE = re.compile(r'^```(bash|sh|shell|console)\s*$')
 MARKER = re.compile(r'^<!-- cpu-test: (\S+) -->\s*$')
 TIMEOUT = 300
@@ -112,7 +112,7 @@ def test_ci_runs_setup_env():
 @pytest.mark.parametrize('block', BLOCKS, ids=str)
 def test_block_is_covered(block, monkeypatch):
     monkeypatch.setenv('LOCAL_RANK', '0')  # the tools' parse_args set it otherwise
-    tools = {name: None for name in ('train', 'test', 'convert_mmpose0x')}
+    tools = {name: None for name in ('train', 'test', 'convert_mmpose0x', 'infer')}
     for words in block.commands:
         cmd = _strip_env(words)
         # every repository path it names exists

@@ -1,0 +1,3 @@
+from .posewarper_inferencer import PoseWarperInferencer
+
+__all__ = ['PoseWarperInferencer']

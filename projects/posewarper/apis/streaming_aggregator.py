@@ -1,0 +1,477 @@
+"""Streaming temporal aggregation: PoseWarper on a video processed frame by frame.
+
+``PoseWarper.predict`` aggregates one window at a time: every window runs the backbone on all of its
+T frames and warps all of them, so a video of N frames costs ``N·T`` backbone passes and ``N·T``
+warps. :class:`StreamingAggregator` produces the same heatmaps (equal within float rounding) for
+frames that arrive in order, and reuses what the windows of neighbouring frames share:
+
+- **Backbone heatmaps** are cached per *(frame, box)*: a crop of frame ``j`` with box ``b`` is
+  computed once and kept while any pending window can still use it (a ring buffer over the last
+  ``max_offset - min_offset + 1`` frames). Top-down, the window of person ``p`` in frame ``t`` crops
+  its neighbours with ``p``'s box *in frame t* (as PoseWarper does), so a neighbour crop is shared
+  with another window only when the two boxes are identical (a fixed region of interest, user-given
+  static boxes, the whole frame). With moving boxes each window still needs its own neighbour crops:
+  only the reference crop and the clipped duplicates at the video ends are saved.
+- **The zero-difference warp.** The offsets of ``warp(f, f)`` come from ``offset_feats(f - f)`` =
+  ``offset_feats(0)``, which does not depend on the frame for a model in eval mode, so they are
+  computed once per video; the reference frame's own warp is then only the deformable resampling.
+- **Clipped windows** at the video ends hold the same frame several times (``t + δ`` clipped to the
+  video); each distinct frame is warped once with the summed weight.
+- **Neighbours** of one frame (all its people × all its distinct supporting frames) are warped in
+  one batched :meth:`PoseWarperHead.warp` call.
+
+See ``docs/inference.md`` for the cost floor of each case.
+"""
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+import torch.nn as nn
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.structures import PixelData
+from mmpose.models.utils.tta import flip_heatmaps
+from mmpose.structures import PoseDataSample
+from torch import Tensor
+
+#: The official test window of PoseWarper (PoseTrack18): offsets ±2, reference first.
+OFFICIAL_OFFSETS = (0, -1, 1, -2, 2)
+OFFICIAL_WEIGHTS = (0.3, 0.25, 0.25, 0.1, 0.1)
+
+# A crop is identified by its frame index and its box (x1, y1, x2, y2).
+CropKey = Tuple[int, Tuple[float, float, float, float]]
+
+
+def check_frame_window(frame_offsets: Sequence[int],
+                       frame_weights: Sequence[float]) -> Tuple[List[int], List[float]]:
+    """Validate a test window as the dataset does (``docs/design.md``).
+
+    Args:
+        frame_offsets (Sequence[int]): T offsets, the reference frame's ``0`` first.
+        frame_weights (Sequence[float]): T non-negative weights summing to 1.
+
+    Returns:
+        tuple: the offsets as ints and the weights as floats.
+    """
+    offsets = list(frame_offsets)
+    if not offsets or not all(
+            isinstance(o, (int, np.integer)) and not isinstance(o, bool) for o in offsets):
+        raise ValueError(f'frame_offsets must be a non-empty list of ints, got {frame_offsets!r}')
+    if offsets[0] != 0:
+        raise ValueError(f'frame_offsets must start with 0 (the reference frame comes first), '
+                         f'got {offsets}')
+    weights = [float(w) for w in frame_weights]
+    if len(weights) != len(offsets):
+        raise ValueError(f'frame_weights ({len(weights)} entries) must match frame_offsets '
+                         f'({len(offsets)} entries)')
+    if any(not w >= 0 for w in weights) or not np.isclose(sum(weights), 1.0):
+        raise ValueError(f'frame_weights must be >= 0 and sum to 1, got {weights}')
+    return [int(o) for o in offsets], weights
+
+
+def temporal_window(k: int, frame_weights: Optional[Sequence[float]] = None
+                    ) -> Tuple[List[int], List[float]]:
+    """Offsets and weights of the window ``-k..k``.
+
+    Offsets are ordered ``0, -1, 1, ..., -k, k`` (reference first). Weights: ``frame_weights`` if
+    given (in that order); else the official ``0.3, 0.25, 0.25, 0.1, 0.1`` for ``k == 2``, and
+    otherwise the triangular weights ``(k + 1 - |δ|)`` normalised to sum 1 (``k = 1``:
+    ``0.5, 0.25, 0.25``; ``k = 0``: ``1``).
+
+    Args:
+        k (int): Half window, ``>= 0``; 0 is single-frame.
+        frame_weights (Sequence[float], optional): Explicit weights, ``2k + 1`` entries summing
+            to 1.
+
+    Returns:
+        tuple: ``frame_offsets`` and ``frame_weights``.
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
+        raise ValueError(f'temporal_window must be an int >= 0 (0: single frame, k: offsets '
+                         f'-k..k), got {k!r}')
+    offsets = [0] + [s * d for d in range(1, k + 1) for s in (-1, 1)]
+    if frame_weights is None:
+        if k == 2:
+            frame_weights = OFFICIAL_WEIGHTS
+        else:
+            raw = np.array([k + 1 - abs(o) for o in offsets], dtype=np.float64)
+            frame_weights = (raw / raw.sum()).tolist()
+    elif len(frame_weights) != len(offsets):
+        raise ValueError(f'temporal_window={k} needs {len(offsets)} frame_weights (offsets '
+                         f'{offsets}), got {len(frame_weights)}: {list(frame_weights)}')
+    return check_frame_window(offsets, frame_weights)
+
+
+def _box_key(box: np.ndarray) -> Tuple[float, float, float, float]:
+    return tuple(float(v) for v in np.asarray(box, dtype=np.float32)[:4])  # type: ignore
+
+
+def as_bboxes(bboxes: Optional[Union[np.ndarray, Sequence]], img: np.ndarray) -> np.ndarray:
+    """Person boxes as a ``(P, 5)`` float32 array ``x1, y1, x2, y2, score``.
+
+    Args:
+        bboxes (np.ndarray | Sequence, optional): ``(P, 4)`` or ``(P, 5)`` boxes, one box as a
+            flat list, an empty list (nobody), or ``None`` (the whole frame, score 1).
+        img (np.ndarray): The frame ``(H, W, C)``.
+
+    Returns:
+        np.ndarray: ``(P, 5)``; missing scores are 1.
+    """
+    if bboxes is None:
+        h, w = img.shape[:2]
+        return np.array([[0, 0, w, h, 1]], dtype=np.float32)
+    try:
+        boxes = np.asarray(bboxes, dtype=np.float32)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f'bboxes must be (P, 4) or (P, 5) arrays (x1, y1, x2, y2[, score]), '
+                         f'got {bboxes!r}: {e}') from None
+    if boxes.size == 0:
+        return np.zeros((0, 5), dtype=np.float32)
+    if boxes.ndim == 1:
+        boxes = boxes[None]
+    if boxes.ndim != 2 or boxes.shape[1] not in (4, 5):
+        raise ValueError(f'bboxes must be (P, 4) or (P, 5) arrays (x1, y1, x2, y2[, score]), '
+                         f'got shape {boxes.shape}')
+    if boxes.shape[1] == 4:
+        boxes = np.concatenate([boxes, np.ones((len(boxes), 1), np.float32)], axis=1)
+    return boxes
+
+
+@dataclass
+class StreamingResult:
+    """The aggregated pose of one frame.
+
+    Attributes:
+        frame_idx (int): Index of the frame in the stream.
+        img (np.ndarray): The frame as pushed, ``(H, W, 3)``.
+        data_samples (List[PoseDataSample]): One per box of the frame, in box order, with
+            ``pred_instances`` in image coordinates (as ``PoseWarper.predict`` returns them) and
+            ``pred_fields.heatmaps`` when the model's ``test_cfg`` has ``output_heatmaps``.
+        heatmaps (Tensor): Aggregated heatmaps ``(P, K, h, w)`` (after flip averaging); an
+            empty tensor for a frame without boxes.
+        meta (dict): The keyword arguments given to :meth:`StreamingAggregator.push`.
+    """
+    frame_idx: int
+    img: np.ndarray
+    data_samples: List[PoseDataSample]
+    heatmaps: Tensor
+    meta: dict = field(default_factory=dict)
+
+
+class StreamingAggregator:
+    """Temporal aggregation of PoseWarper over a video whose frames arrive in order.
+
+    Push frames (and their person boxes) one at a time with :meth:`push`; frame ``t`` is emitted
+    as soon as frame ``t + max_offset`` has arrived, and the remaining frames by :meth:`flush`
+    at the end of the video. Supporting frames outside the video are clipped to it exactly like
+    :class:`PoseTrackSparsePairDataset` does in test mode: a clipped index reads that frame's
+    heatmaps. The emitted heatmaps equal those of ``PoseWarper.predict`` on the same windows
+    (:func:`naive_window_predict`) up to float rounding.
+
+    What is computed per frame (``P`` people, ``J`` = distinct clipped supporting frames other
+    than the reference, with a non-zero weight):
+
+    - backbone + heatmap layers: every crop *(frame j, box b)* once while it is buffered. The
+      reference crops ``(t, b_p)`` and the neighbour crops ``(j, b_p)`` (frame ``t``'s boxes
+      applied to frame ``j``) are looked up in the cache first; with a box that does not move,
+      ``(j, b)`` is frame ``j``'s own crop and each frame runs the backbone once per box.
+    - one batched ``warp`` of the ``P·J`` (reference, neighbour) pairs.
+    - the zero-difference warp of the reference crops: the deformable resampling only, with
+      offsets ``offset_layers(offset_feats(0))`` computed once per video.
+
+    Args:
+        model (nn.Module): A :class:`PoseWarper` (or, with ``frame_offsets == (0,)``, any top-down
+            heatmap estimator) in eval mode.
+        frame_offsets (Sequence[int]): Window offsets, reference (``0``) first.
+            Default: ``(0, -1, 1, -2, 2)``.
+        frame_weights (Sequence[float]): Weight of each offset, summing to 1.
+            Default: ``(0.3, 0.25, 0.25, 0.1, 0.1)``.
+        pipeline (Callable | List[dict], optional): The model's test pipeline (it crops a frame
+            to a box); default: ``model.cfg.test_dataloader.dataset.pipeline``.
+        dataset_meta (dict, optional): Added to every sample (``flip_indices``, ...); default:
+            ``model.dataset_meta``.
+        max_batch (int): Most crops per backbone call and most pairs per warp call. Default: 32.
+
+    Note:
+        - P: boxes of a frame; K: keypoints; h, w: heatmap size; V: 2 views with
+          ``flip_test``, else 1.
+    """
+
+    def __init__(self,
+                 model: nn.Module,
+                 frame_offsets: Sequence[int] = OFFICIAL_OFFSETS,
+                 frame_weights: Sequence[float] = OFFICIAL_WEIGHTS,
+                 pipeline: Optional[Union[Callable, List[dict]]] = None,
+                 dataset_meta: Optional[dict] = None,
+                 max_batch: int = 32) -> None:
+        self.model = model
+        self.head = model.head
+        self.frame_offsets, self.frame_weights = check_frame_window(frame_offsets, frame_weights)
+        self.min_offset, self.max_offset = min(self.frame_offsets), max(self.frame_offsets)
+        self.has_warp = hasattr(self.head, 'warp')
+        if not self.has_warp and (self.frame_offsets != [0] or self.frame_weights != [1.0]):
+            raise TypeError(f'{type(self.head).__name__} cannot warp heatmaps: a temporal window '
+                            f'{self.frame_offsets} needs a PoseWarper model (PoseWarperHead); '
+                            'use the single-frame window (0,) with weight 1')
+        if pipeline is None:
+            cfg = getattr(model, 'cfg', None)
+            if cfg is None:
+                raise ValueError('pass the test pipeline: the model has no cfg to read it from')
+            pipeline = cfg.test_dataloader.dataset.pipeline
+        self.pipeline = Compose(pipeline) if isinstance(pipeline, (list, tuple)) else pipeline
+        self.dataset_meta = dict(dataset_meta if dataset_meta is not None else
+                                 getattr(model, 'dataset_meta', None) or {})
+        if max_batch < 1:
+            raise ValueError(f'max_batch must be >= 1, got {max_batch}')
+        self.max_batch = max_batch
+        self.reset()
+
+    # ------------------------------------------------------------------ stream state
+    def reset(self) -> None:
+        """Forget the current video (frames, boxes, cached heatmaps and zero-warp offsets)."""
+        self._frames: Dict[int, np.ndarray] = {}
+        self._boxes: Dict[int, np.ndarray] = {}
+        self._meta: Dict[int, dict] = {}
+        self._cache: Dict[CropKey, Tensor] = {}
+        self._zero_offsets: Dict[tuple, List[Tensor]] = {}
+        self._num_frames = 0
+        self._next = 0
+        #: Work counters of the current video: frames pushed, crops run through the backbone,
+        #: crops found in the cache, full warps (pairs × views) and zero-difference
+        #: resamplings (reference crops × views).
+        self.stats = dict(frames=0, crops=0, cache_hits=0, warps=0, zero_warps=0)
+
+    @property
+    def num_pending(self) -> int:
+        """Frames pushed but not emitted yet."""
+        return self._num_frames - self._next
+
+    def push(self,
+             img: np.ndarray,
+             bboxes: Optional[Union[np.ndarray, Sequence]] = None,
+             **meta) -> List[StreamingResult]:
+        """Add the next frame and return the frames whose windows are now complete.
+
+        Args:
+            img (np.ndarray): The frame, ``(H, W, 3)`` BGR as read by OpenCV.
+            bboxes (np.ndarray, optional): Person boxes of this frame, ``(P, 4)`` or ``(P, 5)``
+                ``x1, y1, x2, y2[, score]``; ``None`` uses the whole frame, an empty array
+                means nobody (the frame is emitted with no sample).
+            **meta: Kept with the frame and returned in :attr:`StreamingResult.meta`; an
+                ``img_path`` entry becomes the samples' ``img_path``.
+
+        Returns:
+            List[StreamingResult]: Zero or more frames, in order.
+        """
+        if self.model.training:
+            raise RuntimeError('StreamingAggregator needs the model in eval mode: the cached '
+                               'zero-difference offsets assume BatchNorm running statistics')
+        if not isinstance(img, np.ndarray) or img.ndim != 3:
+            raise ValueError(f'img must be an (H, W, C) array, got {type(img).__name__} '
+                             f'{getattr(img, "shape", "")}')
+        t = self._num_frames
+        self._frames[t] = img
+        self._boxes[t] = as_bboxes(bboxes, img)
+        self._meta[t] = meta
+        self._num_frames += 1
+        self.stats['frames'] += 1
+        results = []
+        while self._next + self.max_offset < self._num_frames:
+            results.append(self._emit_next())
+        return results
+
+    def flush(self) -> List[StreamingResult]:
+        """End the video: emit every pending frame (windows clipped at the end) and reset."""
+        results = [self._emit_next() for _ in range(self.num_pending)]
+        stats = self.stats
+        self.reset()
+        self.stats = stats  # keep the finished video's counters readable
+        return results
+
+    def _emit_next(self) -> StreamingResult:
+        t = self._next
+        result = self._emit(t)
+        self._next += 1
+        # Ring buffer: windows t' > t never read frames before t + 1 + min_offset.
+        oldest = self._next + self.min_offset
+        for idx in [i for i in self._frames if i < oldest]:
+            del self._frames[idx], self._boxes[idx], self._meta[idx]
+        for key in [k for k in self._cache if k[0] < oldest]:
+            del self._cache[key]
+        return result
+
+    # ------------------------------------------------------------------ computation
+    def _crop(self, frame_idx: int, box: np.ndarray, ref_idx: int) -> dict:
+        """Run the test pipeline on one frame with one box: ``inputs`` and ``data_samples``."""
+        meta = self._meta[ref_idx]
+        data_info = dict(
+            img=self._frames[frame_idx],
+            img_path=meta.get('img_path', f'{ref_idx:06d}.jpg'),
+            bbox=np.asarray(box[None, :4], dtype=np.float32),
+            bbox_score=np.asarray(box[4:5], dtype=np.float32),
+            **self.dataset_meta)
+        return self.pipeline(data_info)
+
+    @property
+    def _num_views(self) -> int:
+        return 2 if self.model.test_cfg.get('flip_test', False) else 1
+
+    def _frame_heatmaps(self, packed: List[dict]) -> Tensor:
+        """Per-crop heatmaps ``(M, V, K, h, w)`` of packed single-frame samples."""
+        data = self.model.data_preprocessor(pseudo_collate(packed), False)
+        inputs = data['inputs']
+        if inputs.dim() == 5:
+            inputs = inputs.flatten(0, 1)
+        views = [self.head.forward(self.model.extract_feat(inputs))]
+        if self._num_views == 2:
+            views.append(self.head.forward(self.model.extract_feat(inputs.flip(-1))))
+        return torch.stack(views, dim=1)
+
+    def _fill_cache(self, keys: List[CropKey], ref_idx: int, packed: Dict[CropKey, dict]) -> None:
+        """Compute the heatmaps of the keys not cached yet, ``max_batch`` crops per call."""
+        missing = [k for k in dict.fromkeys(keys) if k not in self._cache]
+        self.stats['cache_hits'] += len(set(keys)) - len(missing)
+        for start in range(0, len(missing), self.max_batch):
+            chunk = missing[start:start + self.max_batch]
+            samples = [packed[k] if k in packed else
+                       self._crop(k[0], np.array(k[1] + (1.0, ), np.float32), ref_idx)
+                       for k in chunk]
+            heatmaps = self._frame_heatmaps(samples)
+            self.stats['crops'] += len(chunk)
+            for key, hm in zip(chunk, heatmaps):
+                self._cache[key] = hm
+
+    def _zero_warp_offsets(self, like: Tensor) -> List[Tensor]:
+        """Offsets of ``warp(f, f)``, one ``(1, 2·G·k·k, h, w)`` map per dilation."""
+        key = (tuple(like.shape[-2:]), like.device, like.dtype)
+        if key not in self._zero_offsets:
+            # offset_feats(f - f) = offset_feats(0): the same for every frame (BN in eval mode).
+            feats = self.head.offset_feats(like.new_zeros(1, *like.shape[1:]))
+            self._zero_offsets[key] = [layer(feats) for layer in self.head.offset_layers]
+        return self._zero_offsets[key]
+
+    def _zero_warp(self, source: Tensor) -> Tensor:
+        """``head.warp(source, source)`` without recomputing its offsets; ``(N, K, h, w)``."""
+        self.stats['zero_warps'] += len(source)
+        offsets = self._zero_warp_offsets(source)
+        mean = None
+        # The running mean of PoseWarperHead.warp, so both give the same numbers.
+        for k, (offset, deform) in enumerate(zip(offsets, self.head.deform_conv_layers), start=1):
+            warped = deform(source, offset.expand(len(source), -1, -1, -1))
+            mean = warped if mean is None else mean + (warped - mean) / k
+        return mean
+
+    def _warp_pairs(self, ref: Tensor, sup: Tensor) -> Tensor:
+        """``head.warp`` of ``(N, K, h, w)`` pairs, ``max_batch`` pairs per call."""
+        self.stats['warps'] += len(ref)
+        return torch.cat([
+            self.head.warp(ref[i:i + self.max_batch], sup[i:i + self.max_batch])
+            for i in range(0, len(ref), self.max_batch)
+        ])
+
+    def _window_weights(self, t: int) -> Dict[int, float]:
+        """Summed weight of each distinct (clipped) frame of frame t's window."""
+        last = self._num_frames - 1
+        weights: Dict[int, float] = {}
+        for offset, weight in zip(self.frame_offsets, self.frame_weights):
+            if weight == 0:  # as PoseWarperHead.aggregate: zero-weight frames are not warped
+                continue
+            j = min(max(t + offset, 0), last)
+            weights[j] = weights.get(j, 0.0) + weight
+        return weights
+
+    @torch.no_grad()
+    def _emit(self, t: int) -> StreamingResult:
+        img, boxes, meta = self._frames[t], self._boxes[t], self._meta[t]
+        if len(boxes) == 0:
+            return StreamingResult(t, img, [], torch.zeros(0), meta)
+        weights = self._window_weights(t)
+        neighbours = [j for j in weights if j != t]
+        ref_keys = [(t, _box_key(b)) for b in boxes]
+        # The reference crops are run through the pipeline in any case: their data samples carry
+        # the crop geometry that maps the decoded keypoints back to the frame.
+        own = [self._crop(t, b, t) for b in boxes]
+        self._fill_cache(ref_keys + [(j, k[1]) for j in neighbours for k in ref_keys], t,
+                         dict(zip(ref_keys, own)))
+
+        ref = torch.stack([self._cache[k] for k in ref_keys])  # (P, V, K, h, w)
+        P, V = ref.shape[:2]
+        if not self.has_warp:
+            agg = ref * weights[t]
+        else:
+            agg = torch.zeros_like(ref)
+            if t in weights:
+                agg += weights[t] * self._zero_warp(ref.flatten(0, 1)).view_as(ref)
+            if neighbours:
+                sup = torch.stack([torch.stack([self._cache[(j, k[1])] for j in neighbours])
+                                   for k in ref_keys])  # (P, J, V, K, h, w)
+                pairs = ref[:, None].expand_as(sup)
+                warped = self._warp_pairs(pairs.flatten(0, 2), sup.flatten(0, 2)).view_as(sup)
+                w = sup.new_tensor([weights[j] for j in neighbours]).view(1, -1, 1, 1, 1, 1)
+                agg += (warped * w).sum(1)
+
+        test_cfg = self.model.test_cfg
+        heatmaps = agg[:, 0]
+        if V == 2:
+            flipped = flip_heatmaps(
+                agg[:, 1],
+                flip_mode=test_cfg.get('flip_mode', 'heatmap'),
+                flip_indices=own[0]['data_samples'].metainfo['flip_indices'],
+                shift_heatmap=test_cfg.get('shift_heatmap', False))
+            heatmaps = (heatmaps + flipped) * 0.5
+        preds = self.head.decode(heatmaps)
+        fields = None
+        if test_cfg.get('output_heatmaps', False):
+            fields = [PixelData(heatmaps=hm) for hm in heatmaps]
+        samples = self.model.add_pred_to_datasample(preds, fields,
+                                                    [p['data_samples'] for p in own])
+        return StreamingResult(t, img, samples, heatmaps, meta)
+
+
+def naive_window_predict(model: nn.Module,
+                         pipeline: Callable,
+                         frames: Sequence[np.ndarray],
+                         frame_idx: int,
+                         bboxes: Optional[Union[np.ndarray, Sequence]] = None,
+                         frame_offsets: Sequence[int] = OFFICIAL_OFFSETS,
+                         frame_weights: Sequence[float] = OFFICIAL_WEIGHTS,
+                         dataset_meta: Optional[dict] = None,
+                         img_path: Optional[str] = None) -> List[PoseDataSample]:
+    """The reference path: ``PoseWarper.predict`` on the window of each box of one frame.
+
+    Each window holds frames ``clip(frame_idx + δ)`` (clipped to ``frames``) cropped with the box
+    of ``frame_idx``, reference first, as the test dataset builds them; the whole window goes
+    through the backbone and the head's :meth:`aggregate`.
+
+    Args:
+        model (nn.Module): The estimator (eval mode).
+        pipeline (Callable): The model's multi-frame test pipeline.
+        frames (Sequence[np.ndarray]): All frames of the video.
+        frame_idx (int): The reference frame.
+        bboxes (np.ndarray, optional): ``(P, 4|5)`` boxes of the reference frame; ``None`` is
+            the whole frame.
+        frame_offsets, frame_weights: The window.
+        dataset_meta (dict, optional): Default: ``model.dataset_meta``.
+        img_path (str, optional): ``img_path`` of the samples.
+
+    Returns:
+        List[PoseDataSample]: One per box, as ``model.test_step`` returns them.
+    """
+    offsets, weights = check_frame_window(frame_offsets, frame_weights)
+    boxes = as_bboxes(bboxes, frames[frame_idx])
+    if len(boxes) == 0:
+        return []
+    meta = dataset_meta if dataset_meta is not None else getattr(model, 'dataset_meta', {})
+    idx = [min(max(frame_idx + o, 0), len(frames) - 1) for o in offsets]
+    samples = []
+    for box in boxes:
+        samples.append(pipeline(dict(
+            img=[frames[j] for j in idx],
+            img_path=img_path or f'{frame_idx:06d}.jpg',
+            bbox=box[None, :4],
+            bbox_score=box[4:5],
+            frame_offsets=[j - frame_idx for j in idx],
+            frame_weights=weights,
+            **(meta or {}))))
+    with torch.no_grad():
+        return model.test_step(pseudo_collate(samples))
