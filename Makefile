@@ -14,7 +14,7 @@ lint: setup
 	$(PY) -m isort --check-only --diff projects tools tests benchmarks
 
 demo: setup
-	bash tools/smoke_train.sh
+	$(PY) tools/demo.py
 
 bench: setup
 	$(PY) benchmarks/deform_conv.py

@@ -1,0 +1,213 @@
+"""The stages of the demo (``tools/demo.py``): data, training, testing, propagation, scoring.
+
+Each stage is a plain function over paths, so ``tools/demo.py`` only chains them. Training and
+testing go through mmengine's Runner built from the tiny configs (``configs/tiny``) with the
+demo's data root, work dir, schedule and seed; propagation reuses
+:func:`posewarper.propagation.propagate_annotations`; scores come from
+:func:`posewarper.evaluation.functional.evaluate_posetrack_ap` or ``PoseTrackAPMetric``.
+"""
+import contextlib
+import os.path as osp
+import time
+from dataclasses import asdict, dataclass
+from typing import Dict, Iterator, Optional
+
+from mmengine.config import Config
+
+from posewarper.evaluation.functional import AP_KEYS, evaluate_posetrack_ap
+from posewarper.propagation import propagate_annotations
+from posewarper.synthetic import make_synthetic_posetrack
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+TINY = osp.join(REPO_ROOT, 'configs', 'tiny')
+CONFIGS = dict(
+    stage1=osp.join(TINY, 'td-hm_hrnet-tiny_1xb16-4e_synthetic-128x96.py'),
+    posewarper=osp.join(TINY, 'posewarper_hrnet-tiny_1xb8-4e_synthetic-128x96.py'),
+    posewarper_cycle=osp.join(TINY, 'posewarper-cycle_hrnet-tiny_1xb8-4e_synthetic-128x96.py'),
+    gt7x=osp.join(TINY, 'td-hm_hrnet-tiny_1xb16-4e_synthetic-gt7x-128x96.py'),
+    gt1x_pgt6x=osp.join(TINY, 'td-hm_hrnet-tiny_1xb16-4e_synthetic-gt1x-pgt6x-128x96.py'))
+TRAIN_ANN = 'annotations/posetrack18_train.json'
+TEST_ANN = 'annotations/posetrack18_val.json'
+PSEUDO_ANN = 'annotations/posetrack18_train_pseudo-posewarper.json'
+# the test videos are drawn from another seed than the training videos (offset kept far from
+# any seed a user would pick next)
+TEST_SEED_OFFSET = 1_000_003
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """Sizes of a demo run: data, schedules and the propagation protocol.
+
+    Attributes:
+        train_videos (int): Generated training videos.
+        train_frames (int): Frames per training video (every ``label_interval``-th labelled).
+        test_videos (int): Generated test videos (all frames labelled: the ground truth).
+        test_frames (int): Frames per test video.
+        width (int): Frame width in pixels.
+        height (int): Frame height in pixels.
+        stage1_epochs (int): Epochs of the single-frame model (and the augmentation models).
+        stage2_epochs (int): Epochs of each PoseWarper.
+        label_interval (int): One labelled frame in this many (the paper: 7).
+        max_offset (int): Propagate to frames this far from a labelled frame (the paper: 3).
+    """
+    train_videos: int
+    train_frames: int
+    test_videos: int
+    test_frames: int
+    width: int = 256
+    height: int = 192
+    stage1_epochs: int = 4
+    stage2_epochs: int = 4
+    label_interval: int = 7
+    max_offset: int = 3
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+#: what ``tools/demo.py --quick`` runs: seconds per stage, checks the plumbing, not accuracy
+QUICK = DemoSettings(train_videos=1, train_frames=8, test_videos=1, test_frames=8, width=160,
+                     height=120, stage1_epochs=1, stage2_epochs=1)
+#: the default run, sized to about 20 minutes on a loaded 2-core CPU (stage 2 costs ~8 s per
+#: batch of 8 pairs there, with cycle consistency ~16 s)
+DEFAULT = DemoSettings(train_videos=6, train_frames=29, test_videos=3, test_frames=22,
+                       stage1_epochs=8, stage2_epochs=3)
+
+
+class StageTimer:
+    """Wall-clock seconds of the demo's stages, printed as each one ends."""
+
+    def __init__(self) -> None:
+        self.seconds: Dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        print(f'\n== [{name}] start', flush=True)
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - start, 2)
+            print(f'== [{name}] done in {self.seconds[name]:.1f} s', flush=True)
+
+
+def make_demo_data(data_root: str, settings: DemoSettings, seed: int) -> Dict[str, dict]:
+    """Generate the training videos (``seed``) and the test videos (another seed).
+
+    The test videos go to the ``val`` split, which the tiny configs test on.
+
+    Returns:
+        dict[str, dict]: The generator's summary per split.
+    """
+    common = dict(width=settings.width, height=settings.height)
+    summary = make_synthetic_posetrack(
+        data_root, videos=settings.train_videos, frames=settings.train_frames, seed=seed,
+        splits='train', **common)
+    summary.update(make_synthetic_posetrack(
+        data_root, videos=settings.test_videos, frames=settings.test_frames,
+        seed=seed + TEST_SEED_OFFSET, splits='val', **common))
+    return summary
+
+
+def demo_config(config: str,
+                data_root: str,
+                work_dir: str,
+                epochs: int,
+                seed: int,
+                load_from: Optional[str] = None,
+                train_ann_file: Optional[str] = None) -> Config:
+    """A tiny config made a demo run: the demo's data, work dir, schedule and seed.
+
+    The learning-rate milestones are rescaled from the config's 4 epochs to ``epochs``;
+    validation during training is switched off (the demo tests each model once afterwards), so
+    only the last checkpoint is kept.
+
+    Args:
+        config (str): One of :data:`CONFIGS`.
+        data_root (str): Root of the generated data.
+        work_dir (str): Work dir of the run.
+        epochs (int): Training epochs.
+        seed (int): Random seed of the runner.
+        load_from (str, optional): Checkpoint to start from (stage 2: the stage-1 model).
+        train_ann_file (str, optional): Training json relative to ``data_root``.
+
+    Returns:
+        Config: The edited config.
+    """
+    cfg = Config.fromfile(config)
+    data_root = osp.abspath(data_root) + osp.sep
+    cfg.work_dir = osp.abspath(work_dir)
+    # distinct names: several runners live in one process and share mmengine's global instances
+    cfg.experiment_name = f'{osp.basename(osp.normpath(work_dir))}_{seed}'
+    cfg.randomness = dict(seed=seed)
+    cfg.load_from = load_from
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[name].dataset.data_root = data_root
+    if train_ann_file is not None:
+        cfg.train_dataloader.dataset.ann_file = train_ann_file
+    for name in ('val_evaluator', 'test_evaluator'):
+        cfg[name].ann_file = data_root + TEST_ANN
+    base_epochs = cfg.train_cfg.max_epochs
+    cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs, val_interval=epochs + 1)
+    for sched in cfg.param_scheduler:
+        if 'milestones' in sched:
+            sched.milestones = sorted({max(1, round(m * epochs / base_epochs))
+                                       for m in sched.milestones})
+        sched.end = epochs
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=epochs, max_keep_ckpts=1)
+    # mmengine validates after the last epoch whatever val_interval says: no validation at all
+    # (test_model tests each model once, with the test settings)
+    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    return cfg
+
+
+def train_model(cfg: Config) -> str:
+    """Train with the config's runner; returns the last checkpoint."""
+    from posewarper.engine import build_runner
+    runner = build_runner(cfg)
+    runner.train()
+    return osp.join(cfg.work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
+
+
+def test_model(cfg: Config, checkpoint: str) -> Dict[str, float]:
+    """Run the config's test loop (``PoseTrackAPMetric``) on a checkpoint.
+
+    Returns:
+        dict[str, float]: AP per key of :data:`AP_KEYS` (percent).
+    """
+    from posewarper.engine import build_runner
+    cfg = cfg.copy()
+    cfg.load_from = checkpoint
+    cfg.work_dir = cfg.work_dir + '_test'
+    cfg.experiment_name = cfg.experiment_name + '_test'
+    metrics = build_runner(cfg).test()
+    return {key: float(metrics[f'posetrack/{key}']) for key in AP_KEYS}
+
+
+def propagate_and_score(method: str,
+                        data_root: str,
+                        out_dir: str,
+                        settings: DemoSettings,
+                        seed: int,
+                        config: Optional[str] = None,
+                        checkpoint: Optional[str] = None,
+                        ann_file: str = TEST_ANN,
+                        name: Optional[str] = None,
+                        score: bool = True) -> Optional[Dict[str, float]]:
+    """Propagate the labelled frames of a split with one method; score it on the full GT.
+
+    Writes ``out_dir/<name>.json`` (merged) and ``out_dir/<name>/`` (per-video files).
+
+    Returns:
+        dict[str, float] | None: AP per key of :data:`AP_KEYS` (with ``score``).
+    """
+    name = name or method
+    per_video = osp.join(out_dir, name)
+    propagate_annotations(
+        osp.join(data_root, ann_file), osp.join(out_dir, f'{name}.json'), method,
+        data_root=data_root, config=config, checkpoint=checkpoint,
+        max_offset=settings.max_offset, label_interval=settings.label_interval,
+        per_video_dir=per_video, seed=seed)
+    if not score:
+        return None
+    return evaluate_posetrack_ap(osp.join(data_root, 'annotations', 'val'), per_video)

@@ -1,0 +1,84 @@
+"""``tools/demo.py --quick`` end to end: every output is produced and well formed.
+
+The quick run trains each model for one epoch on a few generated frames, so only the plumbing is
+checked here, never the numbers (the default run reports them against the targets).
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+AP_KEYS = ('Head', 'Shou', 'Elb', 'Wri', 'Hip', 'Knee', 'Ankl', 'Total')
+METHODS = ('copy', 'farneback', 'single-frame', 'posewarper', 'posewarper + cycle')
+
+
+@pytest.fixture(scope='module')
+def quick_run(tmp_path_factory):
+    work = tmp_path_factory.mktemp('demo')
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES='')
+    proc = subprocess.run(
+        [sys.executable, 'tools/demo.py', '--quick', '--seed', '3', '--work-dir', str(work)],
+        cwd=str(REPO_ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    return work, proc.stdout
+
+
+def _check_ap(values: dict) -> None:
+    assert tuple(values) == AP_KEYS
+    for key in AP_KEYS:
+        # null: a joint group with no ground truth in the tiny test video
+        assert values[key] is None or 0.0 <= values[key] <= 100.0, (key, values[key])
+
+
+def test_results_json(quick_run):
+    work, _ = quick_run
+    results = json.loads((work / 'results.json').read_text())
+    assert set(results) >= {'propagation', 'aggregation', 'augmentation', 'seconds'}
+    assert tuple(results['propagation']) == METHODS
+    for values in results['propagation'].values():
+        _check_ap(values)
+    assert set(results['aggregation']) == {'single', 'temporal'}
+    for values in results['aggregation'].values():
+        _check_ap(values)
+    assert results['augmentation'] == {}  # only with --augmentation
+    seconds = results['seconds']
+    assert 'total' in seconds and len(seconds) >= 10
+    assert all(isinstance(v, (int, float)) and v >= 0 for v in seconds.values())
+    assert results['seed'] == 3 and results['quick'] is True
+    assert {t['row'] for t in results['targets']} == {'posewarper', 'temporal'}
+
+
+def test_report(quick_run):
+    work, out = quick_run
+    report = (work / 'report.md').read_text()
+    for heading in ('## Table 1', '## Temporal pose aggregation', '## Data augmentation',
+                    '## Targets', '## Timings', '## Commands'):
+        assert heading in report
+    assert '| method | Head | Shou | Elb | Wri | Hip | Knee | Ankl | Total |' in report
+    for method in METHODS:
+        assert f'| {method} |' in report
+    assert '| single |' in report and '| temporal |' in report
+    assert 'python tools/demo.py --quick' in report
+    # each stage printed its time
+    assert out.count('== [') >= 2 * 10 and 'done in' in out
+
+
+def test_figures(quick_run):
+    work, _ = quick_run
+    for name in ('tables.png', 'offsets_vs_flow.png'):
+        img = cv2.imread(str(work / name))
+        assert img is not None and img.size > 0 and img.std() > 0, name
+    with Image.open(work / 'poses.gif') as gif:
+        assert gif.n_frames == 8  # every frame of the test video
+        width, height = gif.size
+        assert width == 3 * 2 * 160 and height == 2 * 120  # GT | Farneback | PoseWarper, 2x
+        frame = np.asarray(gif.convert('RGB'))
+        assert frame.std() > 0
