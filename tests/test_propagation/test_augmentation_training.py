@@ -36,8 +36,10 @@ def test_doc_augmentation_training(train_data, tmp_path):
     spec.loader.exec_module(train)
     for config in CONFIGS:
         work_dir = tmp_path / config.stem
+        # --no-validate: the training wiring is what is checked here, and the val split (under
+        # the configs' default data_root) does not exist in a fresh clone
         train.main([
-            str(config), '--work-dir', str(work_dir), '--cfg-options',
+            str(config), '--work-dir', str(work_dir), '--no-validate', '--cfg-options',
             f'train_dataloader.dataset.data_root={train_data}/', 'train_cfg.max_epochs=1',
             'train_dataloader.dataset.indices=8', 'train_dataloader.batch_size=8'
         ])
