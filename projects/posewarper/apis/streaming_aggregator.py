@@ -346,20 +346,14 @@ class StreamingAggregator:
         key = (tuple(like.shape[-2:]), like.device, like.dtype)
         if key not in self._zero_offsets:
             # offset_feats(f - f) = offset_feats(0): the same for every frame (BN in eval mode).
-            feats = self.head.offset_feats(like.new_zeros(1, *like.shape[1:]))
-            self._zero_offsets[key] = [layer(feats) for layer in self.head.offset_layers]
+            zeros = like.new_zeros(1, *like.shape[1:])
+            self._zero_offsets[key] = self.head.predict_offsets(zeros, zeros)
         return self._zero_offsets[key]
 
     def _zero_warp(self, source: Tensor) -> Tensor:
         """``head.warp(source, source)`` without recomputing its offsets; ``(N, K, h, w)``."""
         self.stats['zero_warps'] += len(source)
-        offsets = self._zero_warp_offsets(source)
-        mean = None
-        # The running mean of PoseWarperHead.warp, so both give the same numbers.
-        for k, (offset, deform) in enumerate(zip(offsets, self.head.deform_conv_layers), start=1):
-            warped = deform(source, offset.expand(len(source), -1, -1, -1))
-            mean = warped if mean is None else mean + (warped - mean) / k
-        return mean
+        return self.head.resample(source, self._zero_warp_offsets(source))
 
     def _warp_pairs(self, ref: Tensor, sup: Tensor) -> Tensor:
         """``head.warp`` of ``(N, K, h, w)`` pairs, ``max_batch`` pairs per call."""

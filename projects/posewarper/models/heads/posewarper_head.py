@@ -187,6 +187,41 @@ class PoseWarperHead(HeatmapHead):
                 f'got shape {tuple(x.shape)}; set the head\'s out_channels to the number of '
                 'heatmap channels the backbone produces')
 
+    def predict_offsets(self, ref: Tensor, sup: Tensor) -> List[Tensor]:
+        """Offset fields from the heatmap difference ``ref - sup``, one per dilation.
+
+        Args:
+            ref (Tensor): Reference heatmaps ``(B, K, h, w)``.
+            sup (Tensor): Supporting heatmaps ``(B, K, h, w)``.
+
+        Returns:
+            list[Tensor]: ``len(dilations)`` offsets, each ``(B, 2·G·k·k, h, w)``.
+        """
+        self._check_heatmaps('ref', ref)
+        self._check_heatmaps('sup', sup)
+        feats = self.offset_feats(ref - sup)
+        return [layer(feats) for layer in self.offset_layers]
+
+    def resample(self, source: Tensor, offsets: Sequence[Tensor]) -> Tensor:
+        """Resample ``source`` with each deformable conv and its offsets; average the results.
+
+        Args:
+            source (Tensor): Heatmaps to resample ``(B, K, h, w)``.
+            offsets (Sequence[Tensor]): One offset field per dilation, as from
+                :meth:`predict_offsets` (batch 1 broadcasts to B).
+
+        Returns:
+            Tensor: ``(B, K, h, w)``.
+        """
+        self._check_heatmaps('source', source)
+        # Running mean rather than sum / n: identical terms (the untrained identity warp) then
+        # average to exactly their value, so a fresh head reproduces its input bit for bit.
+        mean = None
+        for k, (offset, deform) in enumerate(zip(offsets, self.deform_conv_layers), start=1):
+            warped = deform(source, offset.expand(len(source), -1, -1, -1))
+            mean = warped if mean is None else mean + (warped - mean) / k
+        return mean
+
     def warp(self, ref: Tensor, sup: Tensor, source: Optional[Tensor] = None) -> Tensor:
         """Warp heatmaps towards the reference frame.
 
@@ -202,19 +237,7 @@ class PoseWarperHead(HeatmapHead):
         Returns:
             Tensor: Warped heatmaps ``(B, K, h, w)``.
         """
-        self._check_heatmaps('ref', ref)
-        self._check_heatmaps('sup', sup)
-        source = sup if source is None else source
-        self._check_heatmaps('source', source)
-        feats = self.offset_feats(ref - sup)
-        # Running mean rather than sum / n: identical terms (the untrained identity warp) then
-        # average to exactly their value, so a fresh head reproduces its input bit for bit.
-        mean = None
-        for k, (offset_layer, deform) in enumerate(
-                zip(self.offset_layers, self.deform_conv_layers), start=1):
-            warped = deform(source, offset_layer(feats))
-            mean = warped if mean is None else mean + (warped - mean) / k
-        return mean
+        return self.resample(sup if source is None else source, self.predict_offsets(ref, sup))
 
     def aggregate(self, heatmaps: Tensor, frame_weights: Tensor) -> Tensor:
         """Warp every frame of a window onto its reference frame and sum them with weights.
