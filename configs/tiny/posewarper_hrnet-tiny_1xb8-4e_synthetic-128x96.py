@@ -30,32 +30,13 @@ val_pipeline = [dict(type='LoadMultiFrameImages')] + _base_.test_crop + [
 ]
 train_dataloader = dict(
     batch_size=8,
-    num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type='PoseTrackSparsePairDataset',
-        data_root=_base_.data_root,
-        ann_file=_base_.train_ann_file,
-        label_interval=_base_.label_interval,
-        frame_range=(-3, 3),
-        allow_zero_offset=True,
-        data_prefix=dict(img=''),
-        pipeline=train_pipeline))
+    dataset=dict(type='PoseTrackSparsePairDataset',
+                 frame_range=(-3, 3), allow_zero_offset=True,
+                 pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=16,
-    num_workers=0,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(
-        type='PoseTrackSparsePairDataset',
-        data_root=_base_.data_root,
-        ann_file=_base_.val_ann_file,
-        label_interval=1,
-        frame_offsets=(0, -1, 1, -2, 2),
-        frame_weights=(0.3, 0.25, 0.25, 0.1, 0.1),
-        data_prefix=dict(img=''),
-        test_mode=True,
-        pipeline=val_pipeline))
+    dataset=dict(type='PoseTrackSparsePairDataset',
+                 frame_offsets=(0, -1, 1, -2, 2),
+                 frame_weights=(0.3, 0.25, 0.25, 0.1, 0.1),
+                 pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='PoseTrackAPMetric', ann_file=_base_.data_root + _base_.val_ann_file)
-test_evaluator = val_evaluator

@@ -24,28 +24,8 @@ train_pipeline = [dict(type='LoadImage')] + _base_.train_augmentation + [
 val_pipeline = [dict(type='LoadImage')] + _base_.test_crop + [dict(type='PackPoseInputs')]
 train_dataloader = dict(
     batch_size=16,
-    num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type='PoseTrackSparseDataset',
-        data_root=_base_.data_root,
-        ann_file=_base_.train_ann_file,
-        label_interval=_base_.label_interval,
-        data_prefix=dict(img=''),
-        pipeline=train_pipeline))
+    dataset=dict(type='PoseTrackSparseDataset', pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=32,
-    num_workers=0,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
-    dataset=dict(
-        type='PoseTrackSparseDataset',
-        data_root=_base_.data_root,
-        ann_file=_base_.val_ann_file,
-        label_interval=1,  # evaluate every annotated frame
-        data_prefix=dict(img=''),
-        test_mode=True,
-        pipeline=val_pipeline))
+    dataset=dict(type='PoseTrackSparseDataset', pipeline=val_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='PoseTrackAPMetric', ann_file=_base_.data_root + _base_.val_ann_file)
-test_evaluator = val_evaluator

@@ -23,3 +23,27 @@ test_crop = [
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='TopdownAffine', input_size=input_size),
 ]
+
+# Loader shells shared by the tiny configs, which add the dataset type, the pipeline and the
+# frame window. The validation videos are labelled on every frame: evaluate all of them.
+train_dataloader = dict(
+    num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        data_root=data_root,
+        ann_file=train_ann_file,
+        label_interval=label_interval,
+        data_prefix=dict(img='')))
+val_dataloader = dict(
+    num_workers=0,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False, round_up=False),
+    dataset=dict(
+        data_root=data_root,
+        ann_file=val_ann_file,
+        label_interval=1,
+        data_prefix=dict(img=''),
+        test_mode=True))
+test_dataloader = val_dataloader
+val_evaluator = dict(type='PoseTrackAPMetric', ann_file=data_root + val_ann_file)
+test_evaluator = val_evaluator
