@@ -1,9 +1,9 @@
-"""Forward+backward time of the two deformable-conv kernels at PoseWarper size.
+"""Forward+backward time of the deformable-conv kernels at PoseWarper size.
 
 Input ``8×17×96×72`` (a batch of HRNet-W48 384×288 heatmaps), 17→17 channels, 17 deformable
-groups, 3×3, one row per dilation of the paper. Prints a table and the mmcv/torchvision time ratio
-(>1: torchvision is faster); ``--json`` also writes the numbers. Not a test: timings on shared
-machines are noisy, so both kernels are measured back to back, interleaved, in one run.
+groups, 3×3, one row per dilation of the paper. Prints a table with each kernel's time relative to
+mmcv's (<1: faster than mmcv); ``--json`` also writes the numbers. Not a test: timings on shared
+machines are noisy, so the kernels are measured back to back, interleaved, in one run.
 
 Usage: python benchmarks/deform_conv.py [--repeats 7] [--batch 8] [--device cpu] [--json OUT]
 """
@@ -16,7 +16,7 @@ import torch
 
 from posewarper.models.utils import DeformConv2d
 
-BACKENDS = ('mmcv', 'torchvision')
+BACKENDS = ('mmcv', 'torchvision', 'pytorch')
 
 
 def _sync(device: torch.device) -> None:
@@ -40,11 +40,14 @@ def main() -> None:
     parser.add_argument('--batch', type=int, default=8)
     parser.add_argument('--size', type=int, nargs=2, default=(96, 72), metavar=('H', 'W'))
     parser.add_argument('--dilations', type=int, nargs='+', default=(3, 6, 12, 18, 24))
+    parser.add_argument('--backends', nargs='+', default=BACKENDS, choices=BACKENDS)
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--json', help='also write the results to this JSON file')
     args = parser.parse_args()
     if args.repeats < 1 or args.batch < 1:
         parser.error('--repeats and --batch must be >= 1')
+    backends = list(dict.fromkeys(args.backends))
+    base = backends[0]
 
     device = torch.device(args.device)
     torch.manual_seed(0)
@@ -52,32 +55,34 @@ def main() -> None:
     rows = []
     print(f'deformable conv {k}->{k}, 3x3, {k} groups, input {args.batch}x{k}x{args.size[0]}x'
           f'{args.size[1]}, {args.device}, threads={torch.get_num_threads()}, '
-          f'median of {args.repeats} (forward+backward, ms)')
-    print(f'{"dilation":>8} | {"mmcv":>9} | {"torchvision":>11} | {"mmcv/tv":>7}')
+          f'median of {args.repeats} (forward+backward, ms; ratio = time / {base} time)')
+    print(f'{"dilation":>8} | ' + ' | '.join(f'{b:>11} | {"/" + base:>7}' for b in backends))
     for d in args.dilations:
         convs = {b: DeformConv2d(k, k, 3, dilation=d, deform_groups=k, backend=b).to(device)
-                 for b in BACKENDS}
-        convs['torchvision'].load_state_dict(convs['mmcv'].state_dict())
+                 for b in backends}
+        for b in backends[1:]:
+            convs[b].load_state_dict(convs[base].state_dict())
         x = torch.randn(args.batch, k, *args.size, device=device)
         offset = 4 * torch.randn(args.batch, 2 * k * 9, *args.size, device=device)
-        times = {b: [] for b in BACKENDS}
-        for b in BACKENDS:  # warm-up
+        times = {b: [] for b in backends}
+        for b in backends:  # warm-up
             time_fwd_bwd(convs[b], x, offset)
-        for _ in range(args.repeats):  # interleaved so that machine noise hits both alike
-            for b in BACKENDS:
+        for _ in range(args.repeats):  # interleaved so that machine noise hits all alike
+            for b in backends:
                 times[b].append(time_fwd_bwd(convs[b], x, offset))
         med = {b: 1000 * statistics.median(t) for b, t in times.items()}
-        ratio = med['mmcv'] / med['torchvision']
-        rows.append(dict(dilation=d, mmcv_ms=med['mmcv'], torchvision_ms=med['torchvision'],
-                         mmcv_over_torchvision=ratio))
-        print(f'{d:>8} | {med["mmcv"]:>9.1f} | {med["torchvision"]:>11.1f} | {ratio:>7.2f}')
-    total = {b: sum(r[f'{b}_ms'] for r in rows) for b in BACKENDS}
-    overall = total['mmcv'] / total['torchvision']
-    print(f'{"all":>8} | {total["mmcv"]:>9.1f} | {total["torchvision"]:>11.1f} | {overall:>7.2f}')
+        rows.append(dict(dilation=d, ms=med, ratio={b: med[b] / med[base] for b in backends}))
+        print(f'{d:>8} | ' + ' | '.join(f'{med[b]:>11.1f} | {med[b] / med[base]:>7.2f}'
+                                        for b in backends))
+    total = {b: sum(r['ms'][b] for r in rows) for b in backends}
+    overall = {b: total[b] / total[base] for b in backends}
+    print(f'{"all":>8} | ' + ' | '.join(f'{total[b]:>11.1f} | {overall[b]:>7.2f}'
+                                        for b in backends))
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(device=args.device, batch=args.batch, size=list(args.size),
-                           rows=rows, mmcv_over_torchvision=overall), f, indent=2)
+                           threads=torch.get_num_threads(), baseline=base, rows=rows,
+                           total_ms=total, ratio=overall), f, indent=2)
 
 
 if __name__ == '__main__':

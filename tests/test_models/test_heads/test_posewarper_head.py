@@ -36,7 +36,7 @@ def test_paper_configuration_parameter_counts():
         assert layer.dilation == d and layer.padding == d and layer.deform_groups == 17
 
 
-@pytest.mark.parametrize('backend', ['torchvision', 'mmcv'])
+@pytest.mark.parametrize('backend', ['torchvision', 'mmcv', 'pytorch'])
 def test_fresh_head_warp_is_identity(backend):
     head = PoseWarperHead(num_res_blocks=2, inner_channels=16, deform_conv_backend=backend)
     ref, sup = torch.rand(2, 17, 24, 18), torch.rand(2, 17, 24, 18)

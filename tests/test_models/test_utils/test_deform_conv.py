@@ -7,25 +7,33 @@ from posewarper.models.utils import DeformConv2d, resolve_deform_conv_backend
 
 
 def test_auto_backend_per_device():
-    assert resolve_deform_conv_backend('auto', torch.device('cpu')) == 'torchvision'
+    assert resolve_deform_conv_backend('auto', torch.device('cpu')) == 'pytorch'
+    assert resolve_deform_conv_backend('auto', torch.device('cpu'), needs_grad=False) == \
+        'torchvision'
     assert resolve_deform_conv_backend('auto', torch.device('cuda')) == 'mmcv'
     assert resolve_deform_conv_backend('mmcv', torch.device('cpu')) == 'mmcv'
     with pytest.raises(ValueError, match='deform_conv_backend'):
         resolve_deform_conv_backend('nope', torch.device('cpu'))
 
 
-@pytest.mark.parametrize('dilation,batch', [(1, 2), (3, 3), (6, 5)])
-def test_mmcv_and_torchvision_agree_for_large_offsets(dilation, batch):
+@pytest.mark.parametrize('other', ['torchvision', 'pytorch'])
+@pytest.mark.parametrize('dilation,batch,size', [(1, 2, (13, 11)), (3, 3, (13, 11)),
+                                                 (6, 5, (13, 11)), (3, 2, (34, 27))])
+def test_backends_agree_with_mmcv_for_large_offsets(other, dilation, batch, size):
     """Same weights, same offsets: outputs and gradients (input, offset, weight) within 1e-4."""
     gen = torch.Generator().manual_seed(dilation)
     channels, groups = 6, 3
     conv = {b: DeformConv2d(channels, channels, 3, dilation=dilation, deform_groups=groups,
-                            backend=b, im2col_step=4) for b in ('mmcv', 'torchvision')}
-    conv['torchvision'].load_state_dict(conv['mmcv'].state_dict())
-    x = torch.randn(batch, channels, 13, 11, generator=gen)
-    # offsets of several pixels, many pointing outside the map: exercises bilinear + border code
-    offset = 8 * torch.randn(batch, conv['mmcv'].offset_channels, 13, 11, generator=gen)
-    grad_out = torch.randn(batch, channels, 13, 11, generator=gen)
+                            backend=b, im2col_step=4) for b in ('mmcv', other)}
+    conv[other].load_state_dict(conv['mmcv'].state_dict())
+    x = torch.randn(batch, channels, *size, generator=gen)
+    # offsets of several pixels, many pointing outside the map: exercises bilinear + border code.
+    # Their fractional parts stay 0.01 away from pixel lines, where the offset gradient jumps and
+    # the kernels' float rounding may pick either side.
+    shape = (batch, conv['mmcv'].offset_channels, *size)
+    offset = (torch.randint(-12, 12, shape, generator=gen) + 0.01 +
+              0.98 * torch.rand(shape, generator=gen))
+    grad_out = torch.randn(batch, channels, *size, generator=gen)
     results = {}
     for name, module in conv.items():
         xi, oi = x.clone().requires_grad_(), offset.clone().requires_grad_()
@@ -33,21 +41,34 @@ def test_mmcv_and_torchvision_agree_for_large_offsets(dilation, batch):
         out = module(xi, oi)
         out.backward(grad_out)
         results[name] = (out.detach(), xi.grad, oi.grad, module.weight.grad.clone())
-    for a, b in zip(results['mmcv'], results['torchvision']):
+    for a, b in zip(results['mmcv'], results[other]):
         assert torch.allclose(a, b, atol=1e-4, rtol=1e-4), (a - b).abs().max()
 
 
 def test_state_dict_keys_do_not_depend_on_backend():
-    a = DeformConv2d(4, 4, 3, deform_groups=4, backend='mmcv')
-    b = DeformConv2d(4, 4, 3, deform_groups=4, backend='torchvision')
-    assert list(a.state_dict()) == list(b.state_dict()) == ['weight']
+    keys = [list(DeformConv2d(4, 4, 3, deform_groups=4, backend=b).state_dict())
+            for b in ('mmcv', 'torchvision', 'pytorch')]
+    assert keys == [['weight']] * 3
 
 
-def test_identity_init_copies_input():
-    conv = DeformConv2d(5, 5, 3, dilation=2, deform_groups=5, backend='torchvision')
+@pytest.mark.parametrize('backend', ['mmcv', 'torchvision', 'pytorch'])
+@pytest.mark.parametrize('size', [(9, 7), (96, 72), (5, 5)])
+def test_identity_init_copies_input(backend, size):
+    conv = DeformConv2d(5, 5, 3, dilation=2, deform_groups=5, backend=backend)
     conv.init_identity()
-    x = torch.rand(2, 5, 9, 7)
-    assert torch.equal(conv(x, torch.zeros(2, conv.offset_channels, 9, 7)), x)
+    x = torch.rand(2, 5, *size)
+    assert torch.equal(conv(x, torch.zeros(2, conv.offset_channels, *size)), x)
+
+
+def test_pytorch_backend_grouped_channels_match_mmcv():
+    # 2 channels per deformable group: channel c must follow the offsets of group c // 2
+    gen = torch.Generator().manual_seed(0)
+    conv = {b: DeformConv2d(4, 4, 3, deform_groups=2, backend=b)
+            for b in ('mmcv', 'pytorch')}
+    conv['pytorch'].load_state_dict(conv['mmcv'].state_dict())
+    x = torch.randn(2, 4, 8, 6, generator=gen)
+    offset = torch.randint(-3, 3, (2, 36, 8, 6), generator=gen) + 0.25
+    assert torch.allclose(conv['mmcv'](x, offset), conv['pytorch'](x, offset), atol=1e-5)
 
 
 def test_bad_groups():
@@ -58,8 +79,9 @@ def test_bad_groups():
 def test_mmcv_without_ops_gives_clear_error(monkeypatch):
     # mmcv-lite (or a build without MMCV_WITH_OPS) has no mmcv.ops: say what to do instead
     monkeypatch.setitem(sys.modules, 'mmcv.ops', None)
-    with pytest.raises(ImportError, match="deform_conv_backend='torchvision'"):
+    with pytest.raises(ImportError, match="deform_conv_backend='pytorch'"):
         DeformConv2d(4, 4, 3, deform_groups=4, backend='mmcv')
-    # the torchvision kernel does not need mmcv's ops
-    conv = DeformConv2d(4, 4, 3, deform_groups=4, backend='torchvision')
-    assert conv(torch.rand(1, 4, 5, 5), torch.zeros(1, 72, 5, 5)).shape == (1, 4, 5, 5)
+    # neither the torchvision nor the pytorch kernel needs mmcv's ops
+    for backend in ('torchvision', 'pytorch', 'auto'):
+        conv = DeformConv2d(4, 4, 3, deform_groups=4, backend=backend)
+        assert conv(torch.rand(1, 4, 5, 5), torch.zeros(1, 72, 5, 5)).shape == (1, 4, 5, 5)

@@ -52,8 +52,9 @@ class PoseWarperHead(HeatmapHead):
         offset_kernel_size (int): Kernel of the offset convs. Default: 3.
         deform_kernel_size (int): Kernel of the deformable convs. Default: 3.
         deform_groups (int, optional): Deformable groups; default K (one offset field per joint).
-        deform_conv_backend (str): ``'auto'`` (torchvision on CPU, mmcv on CUDA), ``'mmcv'`` or
-            ``'torchvision'``. Same parameters and state-dict keys for all three.
+        deform_conv_backend (str): ``'auto'`` (mmcv on CUDA; on CPU ``'pytorch'`` when gradients
+            flow, torchvision otherwise), ``'mmcv'``, ``'torchvision'`` or ``'pytorch'``. Same
+            parameters and state-dict keys for all.
         im2col_step (int): mmcv's im2col batch chunk. Default: 80 (as MMPose's PoseWarperNeck).
         loss (dict): Pair loss between warped supporting heatmaps and the reference target.
         cycle_loss (dict, optional): Config of :class:`CycleConsistencyLoss`; ``None`` disables it.

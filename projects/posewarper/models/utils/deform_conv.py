@@ -1,20 +1,27 @@
-"""A deformable convolution whose kernel comes from mmcv or torchvision.
+"""A deformable convolution whose kernel comes from mmcv, torchvision or plain PyTorch.
 
 mmcv's ``DeformConv2d`` is what MMPose's ``PoseWarperNeck`` and the official code use, but it
-needs mmcv's compiled ops, and on CPU ``torchvision.ops.deform_conv2d`` was measured faster (see
-``benchmarks/deform_conv.py``). Both consume the same weight (``out×in×kh×kw``) and the same
-offset layout (``2·G·kh·kw`` channels, (dy, dx) interleaved per tap), so one module with one
-``weight`` parameter can dispatch to either kernel while its state dict stays identical to
+needs mmcv's compiled ops. All three kernels consume the same weight (``out×in×kh×kw``) and the
+same offset layout (``2·G·kh·kw`` channels, (dy, dx) interleaved per tap), so one module with
+one ``weight`` parameter can dispatch to any of them while its state dict stays identical to
 mmcv's module.
+
+Why a third kernel: on CPU the backward passes of mmcv's and torchvision's kernels are
+per-sample im2col loops that ran at ~2 GFLOP/s here and dominated the training of small heads
+(``benchmarks/deform_conv.py``). ``'pytorch'`` expresses DCNv1 as ``F.grid_sample`` (the
+bilinear taps, zero outside the map, exactly as both kernels sample) followed by one matrix
+product, whose vectorised backward is about 4x faster on CPU (its forward alone is slower than
+torchvision's, so ``'auto'`` uses it only when gradients flow); nobody ships that.
 """
 import math
 from typing import Tuple
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from torch import Tensor
 
-DEFORM_CONV_BACKENDS = ('auto', 'mmcv', 'torchvision')
+DEFORM_CONV_BACKENDS = ('auto', 'mmcv', 'torchvision', 'pytorch')
 
 
 def _mmcv_deform_conv2d():
@@ -25,22 +32,77 @@ def _mmcv_deform_conv2d():
         raise ImportError(
             "deform_conv_backend='mmcv' needs mmcv built with its ops (mmcv.ops could not be "
             f'imported: {e}). Run tools/setup_env.sh (it compiles mmcv 2.1.0 with ops), or set '
-            "deform_conv_backend='torchvision' in the head config.") from e
+            "deform_conv_backend='pytorch' (or 'torchvision') in the head config.") from e
     return deform_conv2d
 
 
-def resolve_deform_conv_backend(backend: str, device: torch.device) -> str:
+def resolve_deform_conv_backend(backend: str, device: torch.device,
+                                needs_grad: bool = True) -> str:
     """Pick the concrete kernel for ``backend`` on ``device``.
 
-    ``'auto'`` follows ``benchmarks/deform_conv.py``: torchvision's kernel is faster for
-    forward+backward on CPU, mmcv's (the official choice) is used on CUDA.
+    ``'auto'`` follows ``benchmarks/deform_conv.py``: on CUDA mmcv's kernel (the official
+    choice); on CPU the grid-sample kernel when a backward pass follows (about 4x faster
+    forward+backward there), torchvision's for inference (its forward alone is about 2x faster).
+
+    Args:
+        backend (str): One of :data:`DEFORM_CONV_BACKENDS`.
+        device (torch.device): Where the inputs live.
+        needs_grad (bool): Whether gradients will flow through the convolution.
     """
     if backend not in DEFORM_CONV_BACKENDS:
         raise ValueError(f'deform_conv_backend must be one of {DEFORM_CONV_BACKENDS}, '
                          f'got {backend!r}')
     if backend != 'auto':
         return backend
-    return 'mmcv' if device.type == 'cuda' else 'torchvision'
+    if device.type == 'cuda':
+        return 'mmcv'
+    return 'pytorch' if needs_grad else 'torchvision'
+
+
+def grid_sample_deform_conv2d(x: Tensor, offset: Tensor, weight: Tensor, padding: int,
+                              dilation: int, deform_groups: int) -> Tensor:
+    """DCNv1 (stride 1, no bias) as one ``F.grid_sample`` and one matrix product.
+
+    Tap ``(i, j)`` of output pixel ``(y, x)`` samples input channel ``c`` (deformable group
+    ``g = c // (C_in / G)``) at ``(y - p + i·d + dy, x - p + j·d + dx)`` bilinearly, with zeros
+    outside the map, as mmcv's and torchvision's kernels do; the results agree up to float
+    rounding (where a sample lies within rounding of a pixel line, the offset gradient, which
+    jumps there, may take the other side's value).
+
+    Args:
+        x (Tensor): ``(N, C_in, H, W)``.
+        offset (Tensor): ``(N, 2·G·kh·kw, H, W)``, (dy, dx) per tap, taps row-major per group.
+        weight (Tensor): ``(C_out, C_in, kh, kw)``.
+        padding (int): Zero padding p (the output keeps the input size).
+        dilation (int): Dilation d.
+        deform_groups (int): G.
+
+    Returns:
+        Tensor: ``(N, C_out, H, W)``.
+    """
+    n, c, h, w = x.shape
+    out_channels, _, kh, kw = weight.shape
+    taps, g = kh * kw, deform_groups
+    off = offset.view(n, g, taps, 2, h, w)
+    ky, kx = torch.meshgrid(torch.arange(kh, device=x.device, dtype=x.dtype),
+                            torch.arange(kw, device=x.device, dtype=x.dtype), indexing='ij')
+    rows = torch.arange(h, device=x.device, dtype=x.dtype).view(1, 1, 1, h, 1)
+    cols = torch.arange(w, device=x.device, dtype=x.dtype).view(1, 1, 1, 1, w)
+    ys = rows - padding + dilation * ky.reshape(1, 1, taps, 1, 1) + off[:, :, :, 0]
+    xs = cols - padding + dilation * kx.reshape(1, 1, taps, 1, 1) + off[:, :, :, 1]
+    # Sample from a zero-padded canvas whose spans (size - 1) are powers of two: mapping pixel
+    # positions to grid_sample's [-1, 1] and back is then exact for integer positions, so zero
+    # offsets with an identity kernel copy the input bit for bit (the untrained warp).
+    span_h = 1 << (max(h - 1, 1) - 1).bit_length()
+    span_w = 1 << (max(w - 1, 1) - 1).bit_length()
+    canvas = F.pad(x, (0, span_w + 1 - w, 0, span_h + 1 - h))
+    grid = torch.stack((xs * (2.0 / span_w) - 1, ys * (2.0 / span_h) - 1), -1)
+    sampled = F.grid_sample(
+        canvas.reshape(n * g, c // g, span_h + 1, span_w + 1), grid.view(n * g, taps * h, w, 2),
+        mode='bilinear', padding_mode='zeros', align_corners=True)  # (N·G, C_in/G, taps·H, W)
+    columns = sampled.view(n, c * taps, h * w)
+    out = torch.matmul(weight.reshape(out_channels, c * taps), columns)
+    return out.view(n, out_channels, h, w)
 
 
 class DeformConv2d(nn.Module):
@@ -52,7 +114,7 @@ class DeformConv2d(nn.Module):
         kernel_size (int): Kernel size k.
         dilation (int): Dilation d; padding is ``d·(k-1)/2`` so the output keeps the input size.
         deform_groups (int): Deformable groups G; the offset has ``2·G·k·k`` channels.
-        backend (str): ``'auto'``, ``'mmcv'`` or ``'torchvision'``.
+        backend (str): ``'auto'``, ``'mmcv'``, ``'torchvision'`` or ``'pytorch'``.
         im2col_step (int): mmcv's batch chunk for im2col; reduced to a divisor of the batch size
             at run time, because mmcv asserts that the batch is divisible by it.
 
@@ -107,9 +169,14 @@ class DeformConv2d(nn.Module):
         return 2 * self.deform_groups * self.kernel_size * self.kernel_size
 
     def forward(self, x: Tensor, offset: Tensor) -> Tensor:
-        backend = resolve_deform_conv_backend(self.backend, x.device)
+        needs_grad = torch.is_grad_enabled() and (
+            x.requires_grad or offset.requires_grad or self.weight.requires_grad)
+        backend = resolve_deform_conv_backend(self.backend, x.device, needs_grad)
         pad: Tuple[int, int] = (self.padding, self.padding)
         dil: Tuple[int, int] = (self.dilation, self.dilation)
+        if backend == 'pytorch':
+            return grid_sample_deform_conv2d(x, offset, self.weight, self.padding, self.dilation,
+                                             self.deform_groups)
         if backend == 'torchvision':
             from torchvision.ops import deform_conv2d
             return deform_conv2d(x, offset, self.weight, stride=1, padding=pad, dilation=dil)
