@@ -7,13 +7,14 @@ On generated sparsely-labelled videos (training and test videos from different s
 3. Table 1: propagate the test videos' labelled frames to ±3 with copy, Farneback, the
    single-frame model, PoseWarper and PoseWarper + cycle, scored with PoseTrack mAP;
 4. aggregation: single-frame vs PoseWarper's ±2 temporal aggregation (mmengine test loop);
-5. with ``--augmentation``, Fig. 4a: GT (1x) vs GT (1x) + pGT (6x) vs GT (7x) (off by default:
-   at the default size it adds about 20 minutes, two stage-1 models on up to 7x the frames).
+5. with ``--augmentation``, Fig. 4a: GT (1x) vs GT (1x) + pGT (6x) vs GT (7x), trained for as
+   many iterations as GT (1x) (off by default: two more stage-1 trainings, which would take the
+   default run past its 20-minute budget).
 
 Writes ``report.md``, ``results.json``, ``tables.png``, ``poses.gif`` and
 ``offsets_vs_flow.png`` to ``--work-dir``. Example::
 
-    python tools/demo.py                 # about 17 minutes on 2 loaded CPU cores
+    python tools/demo.py                 # about 15 minutes on 2 CPU cores
     python tools/demo.py --quick         # a minute or two: checks every stage and output
 """
 import argparse
@@ -29,7 +30,8 @@ import numpy as np
 from posewarper.demo import (CONFIGS, DEFAULT, QUICK, StageTimer, check_targets, demo_config,
                              figures, make_demo_data, propagate_and_score, test_model, train_model,
                              write_report, write_results)
-from posewarper.demo.pipeline import PSEUDO_ANN, TEST_ANN, TEST_SEED_OFFSET, TRAIN_ANN
+from posewarper.demo.pipeline import (PSEUDO_ANN, TEST_ANN, TEST_SEED_OFFSET, TRAIN_ANN,
+                                      augmentation_epochs)
 
 TABLE1 = ('copy', 'farneback', 'single-frame', 'posewarper', 'posewarper + cycle')
 
@@ -108,7 +110,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             os.replace(osp.join(work, 'pseudo', 'train.json'), osp.join(data, PSEUDO_ANN))
         for key, name, kw in (('gt1x_pgt6x', 'GT (1x) + pGT (6x)', dict(train_ann_file=PSEUDO_ANN)),
                               ('gt7x', 'GT (7x)', {})):
-            aug_cfg = cfg(key, key, s.stage1_epochs, **kw)
+            aug_cfg = cfg(key, key, augmentation_epochs(s), **kw)
             with timer.stage(f'train + test: {name}'):
                 augmentation[name] = test_model(aug_cfg, train_model(aug_cfg))
 
@@ -210,9 +212,10 @@ def stage_commands(work_dir: str, seed: int, s, augmentation: bool) -> List[str]
             f'--label-interval {s.label_interval} --method posewarper '
             f'--config {m}/posewarper/demo_config.py --checkpoint {m}/posewarper/epoch_{e2}.pth '
             f'--out {d}/{PSEUDO_ANN}']
+        ea = augmentation_epochs(s)
         for key in ('gt1x_pgt6x', 'gt7x'):
             lines += [f'python tools/train.py {m}/{key}/demo_config.py',
-                      f'python tools/test.py {m}/{key}/demo_config.py {m}/{key}/epoch_{e1}.pth']
+                      f'python tools/test.py {m}/{key}/demo_config.py {m}/{key}/epoch_{ea}.pth']
     return lines
 
 

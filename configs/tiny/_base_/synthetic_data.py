@@ -8,15 +8,17 @@ label_interval = 7
 
 # Top-down crops and augmentation shared by the single-frame and multi-frame pipelines. MMPose's
 # transforms draw their parameters once per sample, so for clips every frame gets the same
-# crop, flip, half-body, scale and rotation. Official recipe: no shift, scale 1 ± 0.35,
-# rotation ~N(0, 45°) with probability 0.6, half-body with probability 0.3.
+# crop, flip, half-body, scale and rotation. The official recipe (rotation ~N(0, 45°) with
+# probability 0.6, half-body with probability 0.3, see configs/posewarper) is meant for 20 epochs
+# of an HRNet-W48 on ~100k people; a tiny model trained for minutes learns faster with milder
+# rotation and half-body (measured on generated videos, stage 1, 8 epochs: 13.8 vs 8.1 AP).
 input_size = (96, 128)  # = the codec input_size of hrnet-tiny_128x96.py
 train_augmentation = [
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='RandomFlip', direction='horizontal'),
-    dict(type='RandomHalfBody', prob=0.3, min_total_keypoints=9),
+    dict(type='RandomHalfBody', prob=0.1, min_total_keypoints=9),
     dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.65, 1.35),
-         rotate_factor=80., rotate_prob=0.6),
+         rotate_factor=30., rotate_prob=0.3),
     dict(type='TopdownAffine', input_size=input_size),
 ]
 test_crop = [
