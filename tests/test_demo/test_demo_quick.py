@@ -19,16 +19,22 @@ AP_KEYS = ('Head', 'Shou', 'Elb', 'Wri', 'Hip', 'Knee', 'Ankl', 'Total')
 METHODS = ('copy', 'farneback', 'single-frame', 'posewarper', 'posewarper + cycle')
 
 
-@pytest.fixture(scope='module')
-def quick_run(tmp_path_factory):
-    work = tmp_path_factory.mktemp('demo')
+def run_quick_demo(work: Path, seed: int = 3) -> str:
+    """``tools/demo.py --quick`` into ``work`` on the CPU; returns its output."""
     env = dict(os.environ, CUDA_VISIBLE_DEVICES='')
     proc = subprocess.run(
-        [sys.executable, 'tools/demo.py', '--quick', '--seed', '3', '--work-dir', str(work)],
+        [sys.executable, 'tools/demo.py', '--quick', '--seed', str(seed), '--work-dir',
+         str(work)],
         cwd=str(REPO_ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-6000:]
-    return work, proc.stdout
+    return proc.stdout
+
+
+@pytest.fixture(scope='module')
+def quick_run(tmp_path_factory):
+    work = tmp_path_factory.mktemp('demo')
+    return work, run_quick_demo(work)
 
 
 def _check_ap(values: dict) -> None:
@@ -87,12 +93,7 @@ def test_figures(quick_run):
 def test_same_seed_same_results(quick_run, tmp_path):
     """Deterministic for a seed: a second run gives the same tables and the same pseudo-labels."""
     work, _ = quick_run
-    env = dict(os.environ, CUDA_VISIBLE_DEVICES='')
-    proc = subprocess.run(
-        [sys.executable, 'tools/demo.py', '--quick', '--seed', '3', '--work-dir', str(tmp_path)],
-        cwd=str(REPO_ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-6000:]
+    run_quick_demo(tmp_path)
     first = json.loads((work / 'results.json').read_text())
     second = json.loads((tmp_path / 'results.json').read_text())
     for key in ('propagation', 'aggregation', 'offsets_vs_flow', 'targets'):
