@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
 from mmpose.apis.inferencers import base_mmpose_inferencer
 from mmpose.registry import INFERENCERS, MODELS
 
@@ -23,13 +22,7 @@ STAGE1_CFG = str(REPO_ROOT / 'configs' / 'tiny' / 'td-hm_hrnet-tiny_1xb16-4e_syn
 MINI_VIDEO = '000001_mpiinew_test'
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-    init_default_scope('mmpose')
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
 @pytest.fixture(scope='module')

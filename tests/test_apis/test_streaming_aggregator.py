@@ -21,13 +21,7 @@ STAGE1_CFG = REPO_ROOT / 'configs' / 'tiny' / 'td-hm_hrnet-tiny_1xb16-4e_synthet
 TOL = 1e-5
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    # The machines running the tests are shared: one thread is faster than contended two.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_torch_thread')
 
 
 def _build(cfg_path: Path, seed: int = 0):

@@ -1,5 +1,4 @@
 """The Fig. 4a augmentation configs: GT (1x), GT (7x) and GT (1x) + pGT (6x), tiny and PT18."""
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -23,14 +22,6 @@ PT18_CONFIGS = {
     'gt1x-pgt6x': PT18 / 'td-hm_hrnet-w48_8xb16-10e_posetrack18-gt1x-pgt6x-384x288.py',
 }
 PSEUDO = 'annotations/posetrack18_train_pseudo-posewarper.json'
-
-
-def _load_tool(name: str):
-    path = REPO_ROOT / 'tools' / f'{name}.py'
-    spec = importlib.util.spec_from_file_location(f'tool_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope='module')
@@ -65,13 +56,13 @@ def test_pt18_configs_change_only_the_training_labels(variant):
         {k: v for k, v in base_dataset.items() if k not in ('type', 'ann_file')}
 
 
-def test_doc_pseudo_labels(train_data, tmp_path):
+def test_doc_pseudo_labels(train_data, tmp_path, load_tool):
     """docs/propagation.md, "Training with pseudo-labels": tools/propagate.py writes the pseudo
     json where the pGT configs read it (on CPU: --device cpu, random tiny weights); the tiny and
     PT18 configs then train on GT (1x) < GT (1x) + pGT (6x) <= GT (7x) person samples."""
     ckpt = save_random_checkpoint(TINY_STAGE2, tmp_path / 'stage2.pth')
     pseudo_file = train_data / PSEUDO
-    assert _load_tool('propagate').main([
+    assert load_tool('propagate').main([
         '--ann-file', str(train_data / 'annotations' / 'posetrack18_train.json'),
         '--data-root', str(train_data), '--label-interval', '7', '--method', 'posewarper',
         '--config', str(TINY_STAGE2), '--checkpoint', str(ckpt), '--device', 'cpu',

@@ -1,5 +1,4 @@
 """A hard kill of tools/propagate.py never leaves a half-written output; the rerun resumes."""
-import importlib.util
 import subprocess
 import sys
 import textwrap
@@ -7,15 +6,7 @@ import textwrap
 from propagation_helpers import REPO_ROOT, files_under, load_json
 
 
-def _load_tool(name: str):
-    path = REPO_ROOT / 'tools' / f'{name}.py'
-    spec = importlib.util.spec_from_file_location(f'tool_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_killed_process_leaves_no_partial_output(tiny_data, tmp_path):
+def test_killed_process_leaves_no_partial_output(tiny_data, tmp_path, load_tool):
     """A hard kill (no cleanup) in the second video, then one while writing the merged output:
     the output never exists half-written, and reruns finish from the cache."""
     out = tmp_path / 'out' / 'copy.json'
@@ -59,7 +50,7 @@ def test_killed_process_leaves_no_partial_output(tiny_data, tmp_path):
     assert 'copy.json' not in left and 'copy.json.parts/000002_synth.json' in left
     assert any(n.startswith('.copy.json.') for n in left)  # the interrupted write
 
-    assert _load_tool('propagate').main(args) == 0
+    assert load_tool('propagate').main(args) == 0
     assert files_under(out.parent) == ['copy.json', 'v', 'v/000001_synth.json',
                                        'v/000002_synth.json']
     assert len(load_json(out)['images']) == 30

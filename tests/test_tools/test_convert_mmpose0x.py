@@ -37,18 +37,24 @@ model = dict(type='PoseWarper', backbone=_base_.backbone, head=_base_.posewarper
     return path
 
 
-@pytest.fixture(scope='module')
-def mmpose0x_checkpoint(tmp_path_factory, posewarper_config) -> Path:
-    """An MMPose 0.x-style stage-2 checkpoint: neck.* keys, an empty keypoint_head, meta and
-    optimizer, made from the tiny PoseWarper's own state dict."""
-    ours = tool.model_state_dict(str(posewarper_config))
+def to_mmpose0x_keys(state: dict) -> OrderedDict:
+    """Our state dict under MMPose 0.x's names (``head.<warp part>`` -> ``neck.*``)."""
     old = OrderedDict()
-    for key, value in ours.items():
+    for key, value in state.items():
         for old_prefix, new_prefix in NECK_TO_HEAD.items():
             if key.startswith(new_prefix):
                 key = old_prefix + key[len(new_prefix):]
                 break
         old[key] = value
+    return old
+
+
+@pytest.fixture(scope='module')
+def mmpose0x_checkpoint(tmp_path_factory, posewarper_config) -> Path:
+    """An MMPose 0.x-style stage-2 checkpoint: neck.* keys, an empty keypoint_head, meta and
+    optimizer, made from the tiny PoseWarper's own state dict."""
+    ours = tool.model_state_dict(str(posewarper_config))
+    old = to_mmpose0x_keys(ours)
     path = tmp_path_factory.mktemp('ckpt') / 'posewarper_0x.pth'
     torch.save(
         dict(
@@ -113,13 +119,7 @@ def test_convert_w48_stage2_names_and_shapes(tmp_path, capsys):
     blocks, 5 offset and deformable convs) converts onto our W48 stage-2 config without a single
     missing, unexpected or mis-shaped key."""
     ours = tool.model_state_dict(str(W48_STAGE2))
-    old = OrderedDict()
-    for key, value in ours.items():
-        for old_prefix, new_prefix in NECK_TO_HEAD.items():
-            if key.startswith(new_prefix):
-                key = old_prefix + key[len(new_prefix):]
-                break
-        old[key] = value
+    old = to_mmpose0x_keys(ours)
     assert old['neck.trans_layer.weight'].shape == (17, 48, 1, 1)
     assert old['neck.offset_layers.4.weight'].shape == (2 * 17 * 9, 128, 3, 3)
     assert 'neck.offset_feats.19.conv2.weight' in old

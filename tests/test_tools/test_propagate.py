@@ -1,6 +1,5 @@
 """``tools/propagate.py``: the documented commands in their CPU form, the output accepted by
 ``tools/eval_posetrack.py``, and clear errors on bad input with no output left behind."""
-import importlib.util
 import re
 import shlex
 import shutil
@@ -20,17 +19,9 @@ DOC = REPO_ROOT / 'docs' / 'propagation.md'
 AP_KEYS = ['Head', 'Shou', 'Elb', 'Wri', 'Hip', 'Knee', 'Ankl', 'Total']
 
 
-def _load_tool(name: str):
-    path = REPO_ROOT / 'tools' / f'{name}.py'
-    spec = importlib.util.spec_from_file_location(f'tool_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope='module')
-def tools():
-    return {name: _load_tool(name)
+def tools(load_tool):
+    return {name: load_tool(name)
             for name in ('propagate', 'eval_posetrack', 'make_synthetic_posetrack', 'train')}
 
 
