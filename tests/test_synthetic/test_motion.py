@@ -122,3 +122,33 @@ def test_motion_blur_only_changes_pixels_not_labels():
     img_s, lab_s = sharp.render(3)
     assert np.array_equal(lab_b.keypoints, lab_s.keypoints)
     assert np.abs(img_b.astype(int) - img_s.astype(int)).mean() > 0.5
+
+
+def _sharpness(img: np.ndarray) -> float:
+    return float(cv2.Laplacian(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), cv2.CV_64F).var())
+
+
+def test_defocus_bursts_blur_whole_frames_not_labels():
+    cfg = replace(SyntheticConfig(), defocus_rate=0.3)
+    focused_cfg = replace(cfg, defocus_rate=0.0)
+    video = SyntheticVideo(np.random.default_rng(2), 12, 160, 120, 2, cfg)
+    focused = SyntheticVideo(np.random.default_rng(2), 12, 160, 120, 2, focused_cfg)
+    assert not focused.defocus.any()
+    bursts = np.flatnonzero(video.defocus)
+    assert 0 < len(bursts) < 12
+    assert np.all((video.defocus[bursts] >= cfg.defocus_sigma[0])
+                  & (video.defocus[bursts] <= cfg.defocus_sigma[1]))
+    for frame in range(12):
+        img, labels = video.render(frame)
+        ref, ref_labels = focused.render(frame)
+        assert np.array_equal(labels.keypoints, ref_labels.keypoints)
+        if video.defocus[frame]:
+            assert _sharpness(img) < 0.5 * _sharpness(ref)
+        else:
+            assert np.array_equal(img, ref)
+
+
+def test_negative_defocus_rate_is_refused():
+    with pytest.raises(ValueError, match='defocus_rate'):
+        SyntheticVideo(np.random.default_rng(0), 4, 64, 48, 1,
+                       replace(SyntheticConfig(), defocus_rate=-1.0))

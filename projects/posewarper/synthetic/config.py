@@ -45,6 +45,11 @@ class SyntheticConfig:
         max_blur_samples (int): cap on the sub-frame renders per frame.
         optics_sigma (float): Gaussian blur sigma of the lens, in pixels at 256 px width.
         noise_sigma (float): standard deviation of the sensor noise (grey levels).
+        defocus_rate (float): expected number of defocus bursts per frame (autofocus hunting and
+            camera shake of hand-held footage: PoseTrack's videos have such frames, and the
+            paper motivates temporal aggregation by them). ``0`` disables them.
+        defocus_sigma (FloatRange): Gaussian blur sigma of a burst, in pixels at 256 px width.
+        defocus_frames (FloatRange): duration range of a burst, in frames (at least one frame).
         clutter_density (float): background shapes per 10^4 pixels of scene.
         moving_shapes (Tuple[int, int]): range of the number of slowly drifting shapes.
         drift_speed (float): speed of the drifting shapes, fraction of the frame width per frame.
@@ -82,6 +87,9 @@ class SyntheticConfig:
     max_blur_samples: int = 5
     optics_sigma: float = 0.5
     noise_sigma: float = 2.0
+    defocus_rate: float = 1.0 / 12.0
+    defocus_sigma: FloatRange = (2.0, 4.0)
+    defocus_frames: FloatRange = (1.0, 3.0)
     clutter_density: float = 3.0
     moving_shapes: Tuple[int, int] = (1, 3)
     drift_speed: float = 0.004

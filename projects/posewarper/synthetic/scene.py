@@ -106,7 +106,22 @@ class SyntheticVideo:
         ]
         # Sensor noise gets its own stream so that frames can be rendered in any order.
         self.noise_seed = int(rng.integers(2**31))
+        # drawn last, so that a video differs from its defocus-free twin only in these frames
+        self.defocus = self._sample_defocus(rng)
         self._edges: Optional[np.ndarray] = None  # per-frame image motion over the exposure
+
+    def _sample_defocus(self, rng: np.random.Generator) -> np.ndarray:
+        """Per-frame defocus blur sigma ``(frames,)`` in pixels at 256 px width (0: in focus)."""
+        if self.cfg.defocus_rate < 0:
+            raise ValueError('SyntheticConfig.defocus_rate must be >= 0, '
+                             f'got {self.cfg.defocus_rate}')
+        sigma = np.zeros(self.frames)
+        for _ in range(int(rng.poisson(self.cfg.defocus_rate * self.frames))):
+            start = int(rng.integers(self.frames))
+            length = max(1, int(round(rng.uniform(*self.cfg.defocus_frames))))
+            sigma[start:start + length] = np.maximum(sigma[start:start + length],
+                                                     rng.uniform(*self.cfg.defocus_sigma))
+        return sigma
 
     def _exposure_times(self) -> np.ndarray:
         half = self.cfg.shutter / 2
@@ -238,7 +253,8 @@ class SyntheticVideo:
             acc += img
         img = acc / num
 
-        sigma = self.cfg.optics_sigma * self.width / 256.0
+        # lens blur and a defocus burst compose as one Gaussian
+        sigma = np.hypot(self.cfg.optics_sigma, self.defocus[frame]) * self.width / 256.0
         if sigma > 0:
             img = cv2.GaussianBlur(img, (0, 0), sigma)
         noise_rng = np.random.default_rng([self.noise_seed, frame])
