@@ -6,7 +6,8 @@ On generated sparsely-labelled videos (training and test videos from different s
 2. train PoseWarper (stage 2, frozen backbone) plain and with cycle consistency;
 3. Table 1: propagate the test videos' labelled frames to ±3 with copy, Farneback, the
    single-frame model, PoseWarper and PoseWarper + cycle, scored with PoseTrack mAP;
-4. aggregation: single-frame vs PoseWarper's ±2 temporal aggregation (mmengine test loop);
+4. aggregation: single-frame vs PoseWarper's ±2 temporal aggregation (mmengine test loop), also
+   split into the test frames a defocus burst blurred and the sharp ones;
 5. with ``--augmentation``, Fig. 4a: GT (1x) vs GT (1x) + pGT (6x) vs GT (7x), trained for as
    many iterations as GT (1x) (off by default: two more stage-1 trainings, which would take the
    default run past its 20-minute budget).
@@ -14,7 +15,7 @@ On generated sparsely-labelled videos (training and test videos from different s
 Writes ``report.md``, ``results.json``, ``tables.png``, ``poses.gif`` and
 ``offsets_vs_flow.png`` to ``--work-dir``. Example::
 
-    python tools/demo.py                 # about 15 minutes on 2 CPU cores
+    python tools/demo.py                 # about 11 minutes on 2 CPU cores
     python tools/demo.py --quick         # a minute or two: checks every stage and output
 """
 import argparse
@@ -31,7 +32,7 @@ from posewarper.demo import (CONFIGS, DEFAULT, QUICK, StageTimer, check_targets,
                              figures, make_demo_data, propagate_and_score, test_model, train_model,
                              write_report, write_results)
 from posewarper.demo.pipeline import (PSEUDO_ANN, TEST_ANN, TEST_SEED_OFFSET, TRAIN_ANN,
-                                      augmentation_epochs)
+                                      ap_on_frames, augmentation_epochs)
 
 TABLE1 = ('copy', 'farneback', 'single-frame', 'posewarper', 'posewarper + cycle')
 
@@ -63,7 +64,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     s = settings
 
     with timer.stage('data'):
-        make_demo_data(data, s, args.seed)
+        defocused = make_demo_data(data, s, args.seed)['val']['defocused_frames']
 
     def cfg(key, name, epochs, **kw):
         # dumped next to the model: the propagators read configs from files, and the report's
@@ -94,10 +95,19 @@ def main(argv: Optional[List[str]] = None) -> int:
                 **model)
 
     aggregation = {}
+    preds = {name: osp.join(work, 'aggregation', name) for name in ('single', 'temporal')}
     with timer.stage('test: single frame'):
-        aggregation['single'] = test_model(stage1_cfg, stage1)
+        aggregation['single'] = test_model(stage1_cfg, stage1, preds['single'])
     with timer.stage('test: temporal aggregation (±2)'):
-        aggregation['temporal'] = test_model(pw_cfgs['posewarper'], pw_ckpts['posewarper'])
+        aggregation['temporal'] = test_model(pw_cfgs['posewarper'], pw_ckpts['posewarper'],
+                                             preds['temporal'])
+    sharp = {name: sorted(set(range(s.test_frames)) - set(frames))
+             for name, frames in defocused.items()}
+    by_frame = {
+        kind: dict(frames=sum(map(len, frames.values())),
+                   **{name: ap_on_frames(osp.join(data, 'annotations', 'val'), pred, frames)
+                      for name, pred in preds.items()})
+        for kind, frames in (('defocused', defocused), ('sharp', sharp))}
 
     augmentation = {}
     if args.augmentation:
@@ -132,7 +142,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     timer.seconds['total'] = round(time.perf_counter() - start, 2)
     results = dict(seed=args.seed, quick=args.quick, settings=s.as_dict(),
-                   propagation=propagation, aggregation=aggregation, augmentation=augmentation,
+                   propagation=propagation, aggregation=aggregation,
+                   aggregation_by_frame=by_frame, augmentation=augmentation,
                    offsets_vs_flow=offsets, seconds=timer.seconds)
     results['targets'] = check_targets(results)
     results['commands'] = stage_commands(args.work_dir, args.seed, s, args.augmentation)

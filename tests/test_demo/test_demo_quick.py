@@ -54,6 +54,15 @@ def test_results_json(quick_run):
     assert set(results['aggregation']) == {'single', 'temporal'}
     for values in results['aggregation'].values():
         _check_ap(values)
+    by_frame = results['aggregation_by_frame']
+    assert set(by_frame) == {'defocused', 'sharp'}
+    assert by_frame['defocused']['frames'] + by_frame['sharp']['frames'] == 8  # 1 video
+    for entry in by_frame.values():
+        for model in ('single', 'temporal'):
+            # null: no test frame of that kind
+            assert (entry[model] is None) == (entry['frames'] == 0)
+            if entry[model] is not None:
+                _check_ap(entry[model])
     assert results['augmentation'] == {}  # only with --augmentation
     seconds = results['seconds']
     assert 'total' in seconds and len(seconds) >= 10
@@ -72,6 +81,7 @@ def test_report(quick_run):
     for method in METHODS:
         assert f'| {method} |' in report
     assert '| single |' in report and '| temporal |' in report
+    assert '| sharp (' in report and '| defocused (' in report
     assert 'python tools/demo.py --quick' in report
     # each stage printed its time
     assert out.count('== [') >= 2 * 10 and 'done in' in out
@@ -96,7 +106,8 @@ def test_same_seed_same_results(quick_run, tmp_path):
     run_quick_demo(tmp_path)
     first = json.loads((work / 'results.json').read_text())
     second = json.loads((tmp_path / 'results.json').read_text())
-    for key in ('propagation', 'aggregation', 'offsets_vs_flow', 'targets'):
+    for key in ('propagation', 'aggregation', 'aggregation_by_frame', 'offsets_vs_flow',
+                'targets'):
         assert first[key] == second[key], key
     for name in ('posewarper.json', 'farneback.json'):
         a = json.loads((work / 'propagation' / name).read_text())['annotations']

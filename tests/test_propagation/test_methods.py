@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 import torch
+from mmpose.apis import inference_topdown
 from propagation_helpers import (TINY_STAGE1, TINY_STAGE2, edited_video, keypoints_by_track,
                                  load_json, make_dataset, pseudo_annotations)
 
-from mmpose.apis import inference_topdown
 from posewarper.evaluation.functional import evaluate_posetrack_ap
 from posewarper.propagation import (BasePropagator, FarnebackPropagator, FrameLoader, Pose,
                                     build_propagator, load_sparse_videos, propagate_annotations,

@@ -1,5 +1,6 @@
 """Crash safety, resuming and determinism of whole-file propagation."""
 import json
+
 import pytest
 from propagation_helpers import TINY_STAGE2, files_under, load_json
 

@@ -152,3 +152,20 @@ def test_negative_defocus_rate_is_refused():
     with pytest.raises(ValueError, match='defocus_rate'):
         SyntheticVideo(np.random.default_rng(0), 4, 64, 48, 1,
                        replace(SyntheticConfig(), defocus_rate=-1.0))
+
+
+def test_summary_lists_the_defocused_frames(tmp_path):
+    cfg = replace(SyntheticConfig(), defocus_rate=0.3)
+    common = dict(videos=2, frames=10, seed=4, splits='val', width=160, height=120)
+    summary = make_synthetic_posetrack(str(tmp_path / 'a'), config=cfg, **common)['val']
+    focused = make_synthetic_posetrack(str(tmp_path / 'b'), config=replace(cfg, defocus_rate=0),
+                                       **common)['val']
+    assert set(summary['defocused_frames']) == set(summary['video_names'])
+    assert any(summary['defocused_frames'].values())
+    assert not any(focused['defocused_frames'].values())
+    for name, frames in summary['defocused_frames'].items():
+        for frame in range(10):
+            rel = os.path.join('images', 'val', name, f'{frame:06d}.jpg')
+            a = cv2.imread(str(tmp_path / 'a' / rel))
+            b = cv2.imread(str(tmp_path / 'b' / rel))
+            assert np.array_equal(a, b) == (frame not in frames), (name, frame)

@@ -1,6 +1,7 @@
 """Single frames of sparsely-labelled PoseTrack18 videos (stage 1 and augmentation training)."""
 from mmpose.datasets.datasets.base import BaseCocoStyleDataset
 from mmpose.registry import DATASETS
+
 from .posetrack_sparse_pair_dataset import PoseTrackSparsePairDataset
 
 

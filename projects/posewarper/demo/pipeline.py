@@ -10,11 +10,12 @@ import contextlib
 import os.path as osp
 import time
 from dataclasses import asdict, dataclass
-from typing import Dict, Iterator, Optional
+from typing import Dict, Iterator, Optional, Sequence
 
 from mmengine.config import Config
 
-from posewarper.evaluation.functional import AP_KEYS, evaluate_posetrack_ap
+from posewarper.evaluation.functional import (AP_KEYS, compute_ap, evaluate_posetrack_ap,
+                                              load_posetrack_dirs)
 from posewarper.propagation import propagate_annotations
 from posewarper.synthetic import make_synthetic_posetrack
 
@@ -68,12 +69,12 @@ class DemoSettings:
 #: what ``tools/demo.py --quick`` runs: seconds per stage, checks the plumbing, not accuracy
 QUICK = DemoSettings(train_videos=1, train_frames=8, test_videos=1, test_frames=8, width=160,
                      height=120, stage1_epochs=1, stage2_epochs=1)
-#: the default run, sized to about 15 minutes on this project's quiet 2-core CPU. Chosen on seed 0
-#: by measurement: stage 1 is the bottleneck of every application (its heatmaps drive the warp), and
-#: it gains more from more videos than from more epochs (same iterations, 40 epochs on 48 videos:
-#: 29.2 AP vs 80 epochs on 24: 26.8); stage 2 saturates within 3 epochs (3 vs 10: 49.0 vs 49.2
-#: propagation AP). With the deformable convs' grid-sample kernel a stage-2 iteration costs ~0.45 s.
-#: Ten test videos: on four, redrawing the test seed moved a method by several AP.
+#: the default run: 11 minutes on this project's quiet 2-core VM (earlier VMs: up to 1.7x that),
+#: within the 20-minute budget. Chosen on seed 0 by measurement: stage 1 gains more from more
+#: videos than from more epochs (same iterations, 40 epochs on 48 videos: 29.2 AP vs 80 epochs on
+#: 24: 26.8); stage 2 saturates within 3 epochs (3 vs 10: 49.0 vs 49.2 propagation AP; twice the
+#: stage-2 videos: +1.1). Ten test videos: on four, redrawing the test seed moved a method by
+#: several AP. docs/demo.md has the measurements.
 DEFAULT = DemoSettings(train_videos=48, train_frames=29, test_videos=10, test_frames=22,
                        stage1_epochs=40, stage2_epochs=3)
 
@@ -183,8 +184,14 @@ def train_model(cfg: Config) -> str:
     return osp.join(cfg.work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
 
 
-def test_model(cfg: Config, checkpoint: str) -> Dict[str, float]:
+def test_model(cfg: Config, checkpoint: str, pred_dir: Optional[str] = None) -> Dict[str, float]:
     """Run the config's test loop (``PoseTrackAPMetric``) on a checkpoint.
+
+    Args:
+        cfg (Config): A config from :func:`demo_config`.
+        checkpoint (str): The checkpoint to test.
+        pred_dir (str, optional): Keep the per-video prediction files there (by default the
+            metric writes them to a temporary folder).
 
     Returns:
         dict[str, float]: AP per key of :data:`AP_KEYS` (percent).
@@ -194,6 +201,9 @@ def test_model(cfg: Config, checkpoint: str) -> Dict[str, float]:
     cfg.load_from = checkpoint
     cfg.work_dir = cfg.work_dir + '_test'
     cfg.experiment_name = cfg.experiment_name + '_test'
+    if pred_dir is not None:
+        # PoseTrackAPMetric writes next to the prefix, as MMPose's PoseTrack18Metric does
+        cfg.test_evaluator.outfile_prefix = osp.join(pred_dir, 'results')
     metrics = build_runner(cfg).test()
     return {key: float(metrics[f'posetrack/{key}']) for key in AP_KEYS}
 
@@ -225,3 +235,30 @@ def propagate_and_score(method: str,
     if not score:
         return None
     return evaluate_posetrack_ap(osp.join(data_root, 'annotations', 'val'), per_video)
+
+
+def ap_on_frames(gt_dir: str, pred_dir: str,
+                 frames: Dict[str, Sequence[int]]) -> Optional[Dict[str, float]]:
+    """PoseTrack AP restricted to some frames of each video.
+
+    The ground truth of the other frames is dropped, so the evaluation skips them as it skips
+    any frame without GT persons (their predictions are not counted either).
+
+    Args:
+        gt_dir (str): Folder of per-video GT files.
+        pred_dir (str): Folder of per-video prediction files with the same names.
+        frames (dict[str, Sequence[int]]): Video name (file name without ``.json``) -> indices
+            of the frames to keep, in the order of the GT file's ``images``.
+
+    Returns:
+        dict[str, float] | None: AP per key of :data:`AP_KEYS`, or None when no frame is kept.
+    """
+    if not any(frames.values()):
+        return None
+    gt_videos, pred_videos = load_posetrack_dirs(gt_dir, pred_dir)
+    for name, doc in gt_videos.items():
+        keep = set(frames.get(osp.splitext(name)[0], ()))
+        kept_ids = {image['id'] for k, image in enumerate(doc.get('images', [])) if k in keep}
+        doc['annotations'] = [a for a in doc.get('annotations', [])
+                              if a.get('image_id') in kept_ids]
+    return compute_ap(gt_videos, pred_videos)

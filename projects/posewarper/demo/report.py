@@ -38,6 +38,29 @@ def check_targets(results: dict) -> List[dict]:
     return out
 
 
+def aggregation_by_frame_section(by_frame: Dict[str, dict]) -> List[str]:
+    """Report lines for the aggregation split into defocused and sharp test frames.
+
+    Args:
+        by_frame (dict[str, dict]): ``defocused`` / ``sharp`` -> ``frames`` (count) and the AP
+            of ``single`` and ``temporal`` on those frames (None where there are none).
+    """
+    if not by_frame:
+        return []
+    lines = ['The same predictions scored only on the test frames a defocus burst blurred, and '
+             'only on the sharp ones (the paper motivates aggregation by such frames):', '',
+             '| frames | model | ' + ' | '.join(AP_KEYS) + ' |',
+             '|---|---|' + '---:|' * len(AP_KEYS)]
+    for kind, entry in by_frame.items():
+        for model in ('single', 'temporal'):
+            values = entry.get(model)
+            cells = (['n/a'] * len(AP_KEYS) if values is None else
+                     ['n/a' if values[k] is None or math.isnan(values[k]) else f'{values[k]:.1f}'
+                      for k in AP_KEYS])
+            lines.append(f'| {kind} ({entry["frames"]}) | {model} | ' + ' | '.join(cells) + ' |')
+    return lines + ['']
+
+
 def write_results(results: dict, path: str) -> str:
     """Write ``results.json`` (NaN as ``null``, so strict json readers accept it)."""
     def clean(obj):
@@ -90,6 +113,7 @@ def write_report(results: dict, path: str, command: str, settings: dict, quick: 
            'official weights (0.3, 0.25, 0.25, 0.1, 0.1), both with the mmengine test loop and '
            '`PoseTrackAPMetric` on every frame of the test videos.', '',
            ap_table(results['aggregation'], 'model'), '']
+    md += aggregation_by_frame_section(results.get('aggregation_by_frame', {}))
     md += ['## Data augmentation with pseudo-labels (paper Fig. 4a)', '']
     if results['augmentation']:
         md += ['Stage-1 models trained on GT (1x) (the labelled frames), GT (1x) + the '

@@ -1,5 +1,5 @@
 """``copy``: the labelled pose, unchanged, in every frame it feeds."""
-from typing import List, Set, Sequence
+from typing import List, Sequence, Set
 
 import numpy as np
 

@@ -3,7 +3,6 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 from mmengine.config import Config, ConfigDict
-
 from mmpose.registry import TRANSFORMS
 
 #: The transforms of a top-down test pipeline that turn an image and a box into a crop.

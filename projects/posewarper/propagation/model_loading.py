@@ -6,10 +6,10 @@ from typing import Union
 import torch.nn as nn
 from mmengine.config import Config
 from mmengine.runner import CheckpointLoader
-
 from mmpose.apis import init_model
-from ..utils.mmpose0x import (convert_mmpose0x_state_dict, is_mmpose0x_state_dict,
-                              match_state_dict, unwrap_checkpoint)
+
+from ..utils.mmpose0x import (convert_mmpose0x_state_dict, is_mmpose0x_state_dict, match_state_dict,
+                              unwrap_checkpoint)
 
 
 def _examples(keys, limit: int = 3) -> str:

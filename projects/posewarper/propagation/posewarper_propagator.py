@@ -4,9 +4,8 @@ from typing import Iterator, List, NamedTuple, Sequence
 import numpy as np
 import torch
 import torch.nn as nn
-from torch import Tensor
-
 from mmpose.structures import PoseDataSample
+from torch import Tensor
 
 from .base import BasePropagator
 from .crop import TopdownCropper, input_to_image

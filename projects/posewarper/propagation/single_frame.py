@@ -5,8 +5,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 from mmengine.dataset import pseudo_collate
-
 from mmpose.registry import TRANSFORMS
+
 from .base import BasePropagator
 from .crop import TopdownCropper
 from .structures import FrameGetter, PropagationTask, TaskResult

@@ -133,7 +133,8 @@ def make_synthetic_posetrack(out_dir: str,
 
     Returns:
         dict[str, dict]: per split, ``ann_file`` (merged json), ``video_ann_files``,
-        ``img_dir``, ``video_names``, ``num_images`` and ``num_annotations``.
+        ``img_dir``, ``video_names``, ``num_images``, ``num_annotations`` and
+        ``defocused_frames`` (video name -> indices of the frames a defocus burst blurred).
 
     Raises:
         ValueError: if an argument is out of range or ``out_dir`` is not writable.
@@ -173,7 +174,7 @@ def _write_splits(out_dir: str, split_names: Sequence[str], videos: int, frames:
     summary = {}
     for split in split_names:
         os.makedirs(os.path.join(out_dir, 'annotations', split), exist_ok=True)
-        all_images, all_annotations, names = [], [], []
+        all_images, all_annotations, names, defocused = [], [], [], {}
         for index in range(videos):
             rng = _video_rng(seed, split, index)
             num_people = int(rng.integers(people[0], people[1] + 1))
@@ -184,6 +185,7 @@ def _write_splits(out_dir: str, split_names: Sequence[str], videos: int, frames:
             all_images += images
             all_annotations += annotations
             names.append(video_name(vid_id))
+            defocused[names[-1]] = [int(f) for f in np.flatnonzero(video.defocus)]
         ann_file = os.path.join(out_dir, 'annotations', f'posetrack18_{split}.json')
         write_json_atomic(ann_file, coco_document(all_images, all_annotations))
         summary[split] = {
@@ -194,5 +196,7 @@ def _write_splits(out_dir: str, split_names: Sequence[str], videos: int, frames:
             'video_names': names,
             'num_images': len(all_images),
             'num_annotations': len(all_annotations),
+            # not in the PoseTrack files (their format has no such field): for analyses by frame
+            'defocused_frames': defocused,
         }
     return summary
