@@ -75,6 +75,8 @@ def assets(tmp_path_factory):
     from mmdet.registry import MODELS as DET_MODELS
     init_default_scope('mmdet')
     det_ckpt = root / 'rtmdet_tiny_random.pth'
+    # seeded here, not only above: the random detector must not depend on the pose model's size
+    torch.manual_seed(0)
     torch.save(dict(state_dict=DET_MODELS.build(det_cfg.model).state_dict()), str(det_ckpt))
     init_default_scope('mmpose')
     return dict(folder=folder, video=video, pose_ckpt=pose_ckpt, det_cfg=det_path,

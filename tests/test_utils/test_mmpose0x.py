@@ -75,7 +75,7 @@ def test_stage2_keys_round_trip(posewarper_model):
     old = to_mmpose0x_stage2(ours)
     # the reversed dict really looks like 0.x: trans_layer and neck.*, no head.*
     assert 'neck.trans_layer.weight' in old and 'neck.trans_layer.bias' in old
-    assert old['neck.trans_layer.weight'].shape == (17, 8, 1, 1)
+    assert old["neck.trans_layer.weight"].shape == (17, posewarper_model.head.in_channels, 1, 1)
     assert any(k.startswith('neck.offset_feats.0.downsample.') for k in old)
     assert any(k.startswith('neck.deform_conv_layers.') and k.endswith('.weight') for k in old)
     assert not any(k.startswith('head.') for k in old)
