@@ -32,7 +32,7 @@ from posewarper.demo import (CONFIGS, DEFAULT, QUICK, StageTimer, check_targets,
                              figures, make_demo_data, propagate_and_score, test_model, train_model,
                              write_report, write_results)
 from posewarper.demo.pipeline import (PSEUDO_ANN, TEST_ANN, TEST_SEED_OFFSET, TRAIN_ANN,
-                                      ap_on_frames, augmentation_epochs)
+                                      ap_by_frame_kind, augmentation_epochs)
 
 TABLE1 = ('copy', 'farneback', 'single-frame', 'posewarper', 'posewarper + cycle')
 
@@ -101,13 +101,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     with timer.stage('test: temporal aggregation (±2)'):
         aggregation['temporal'] = test_model(pw_cfgs['posewarper'], pw_ckpts['posewarper'],
                                              preds['temporal'])
-    sharp = {name: sorted(set(range(s.test_frames)) - set(frames))
-             for name, frames in defocused.items()}
-    by_frame = {
-        kind: dict(frames=sum(map(len, frames.values())),
-                   **{name: ap_on_frames(osp.join(data, 'annotations', 'val'), pred, frames)
-                      for name, pred in preds.items()})
-        for kind, frames in (('defocused', defocused), ('sharp', sharp))}
+    by_frame = ap_by_frame_kind(osp.join(data, 'annotations', 'val'), preds, s.test_frames,
+                                defocused)
 
     augmentation = {}
     if args.augmentation:

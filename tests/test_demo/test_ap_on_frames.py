@@ -1,11 +1,11 @@
-"""``ap_on_frames``: PoseTrack AP on a subset of each video's frames (the demo's split of the
-aggregation into defocused and sharp test frames)."""
+"""``ap_on_frames`` and ``ap_by_frame_kind``: PoseTrack AP on a subset of each video's frames
+(the demo's split of the aggregation into defocused and sharp test frames)."""
 import json
 
 import pytest
 
-from posewarper.demo.pipeline import ap_on_frames
-from posewarper.evaluation.functional import PT18_KEYPOINT_NAMES
+from posewarper.demo.pipeline import ap_by_frame_kind, ap_on_frames
+from posewarper.evaluation.functional import PT18_KEYPOINT_NAMES, load_posetrack_dirs
 
 
 def _video(shifts, scores=False) -> dict:
@@ -35,7 +35,7 @@ def dirs(tmp_path):
     (gt / 'v.json').write_text(json.dumps(_video([0, 0, 0])))
     # frame 0 and 2 right, frame 1 far off (a miss and a false positive)
     (pred / 'v.json').write_text(json.dumps(_video([0, 500, 0], scores=True)))
-    return str(gt), str(pred)
+    return load_posetrack_dirs(str(gt), str(pred))
 
 
 def test_subsets(dirs):
@@ -50,7 +50,18 @@ def test_no_frame_kept_gives_none(dirs):
     assert ap_on_frames(*dirs, {}) is None
 
 
-def test_gt_files_are_left_alone(dirs):
-    before = open(dirs[0] + '/v.json').read()
+def test_inputs_are_left_alone(dirs):
+    before = json.dumps(dirs)
     ap_on_frames(*dirs, {'v': [1]})
-    assert open(dirs[0] + '/v.json').read() == before
+    assert json.dumps(dirs) == before
+
+
+def test_by_frame_kind(tmp_path):
+    gt, pred = tmp_path / 'gt', tmp_path / 'pred'
+    gt.mkdir()
+    pred.mkdir()
+    (gt / 'v.json').write_text(json.dumps(_video([0, 0, 0])))
+    (pred / 'v.json').write_text(json.dumps(_video([0, 500, 0], scores=True)))
+    out = ap_by_frame_kind(str(gt), {'m': str(pred)}, 3, {'v': [1]})
+    assert out['defocused']['frames'] == 1 and out['defocused']['m']['Total'] == 0.0
+    assert out['sharp']['frames'] == 2 and out['sharp']['m']['Total'] == 100.0

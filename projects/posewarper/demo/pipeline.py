@@ -237,16 +237,18 @@ def propagate_and_score(method: str,
     return evaluate_posetrack_ap(osp.join(data_root, 'annotations', 'val'), per_video)
 
 
-def ap_on_frames(gt_dir: str, pred_dir: str,
+def ap_on_frames(gt_videos: Dict[str, dict], pred_videos: Dict[str, dict],
                  frames: Dict[str, Sequence[int]]) -> Optional[Dict[str, float]]:
     """PoseTrack AP restricted to some frames of each video.
 
-    The ground truth of the other frames is dropped, so the evaluation skips them as it skips
-    any frame without GT persons (their predictions are not counted either).
+    The ground truth of the other frames is left out, so the evaluation skips them as it skips
+    any frame without GT persons (their predictions are not counted either). The inputs are not
+    modified.
 
     Args:
-        gt_dir (str): Folder of per-video GT files.
-        pred_dir (str): Folder of per-video prediction files with the same names.
+        gt_videos (dict[str, dict]): Per-video GT json objects keyed by file name, as returned by
+            :func:`~posewarper.evaluation.functional.load_posetrack_dirs`.
+        pred_videos (dict[str, dict]): Per-video prediction json objects, same keys.
         frames (dict[str, Sequence[int]]): Video name (file name without ``.json``) -> indices
             of the frames to keep, in the order of the GT file's ``images``.
 
@@ -255,10 +257,35 @@ def ap_on_frames(gt_dir: str, pred_dir: str,
     """
     if not any(frames.values()):
         return None
-    gt_videos, pred_videos = load_posetrack_dirs(gt_dir, pred_dir)
+    kept_gt = {}
     for name, doc in gt_videos.items():
         keep = set(frames.get(osp.splitext(name)[0], ()))
         kept_ids = {image['id'] for k, image in enumerate(doc.get('images', [])) if k in keep}
-        doc['annotations'] = [a for a in doc.get('annotations', [])
-                              if a.get('image_id') in kept_ids]
-    return compute_ap(gt_videos, pred_videos)
+        kept_gt[name] = dict(doc, annotations=[a for a in doc.get('annotations', [])
+                                               if a.get('image_id') in kept_ids])
+    return compute_ap(kept_gt, pred_videos)
+
+
+def ap_by_frame_kind(gt_dir: str, pred_dirs: Dict[str, str], num_frames: int,
+                     defocused: Dict[str, Sequence[int]]) -> Dict[str, dict]:
+    """Score models' test predictions separately on defocused and on sharp frames.
+
+    Args:
+        gt_dir (str): Folder of per-video GT files.
+        pred_dirs (dict[str, str]): Model name -> folder of its per-video prediction files.
+        num_frames (int): Frames per test video.
+        defocused (dict[str, Sequence[int]]): Video name -> indices of its defocused frames (the
+            generator's ``defocused_frames``).
+
+    Returns:
+        dict[str, dict]: ``defocused`` and ``sharp`` -> ``frames`` (how many) and, per model,
+        the AP of :func:`ap_on_frames` (None where there is no such frame).
+    """
+    sharp = {name: sorted(set(range(num_frames)) - set(frames))
+             for name, frames in defocused.items()}
+    # the GT and every prediction folder are read once, then scored on both frame sets
+    loaded = {model: load_posetrack_dirs(gt_dir, pred_dir) for model, pred_dir in pred_dirs.items()}
+    return {kind: dict(frames=sum(map(len, frames.values())),
+                       **{model: ap_on_frames(gt, pred, frames)
+                          for model, (gt, pred) in loaded.items()})
+            for kind, frames in (('defocused', defocused), ('sharp', sharp))}

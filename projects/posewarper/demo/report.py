@@ -20,9 +20,14 @@ def ap_table(rows: Dict[str, Dict[str, float]], first: str = 'method') -> str:
     lines = [f'| {first} | ' + ' | '.join(AP_KEYS) + ' |',
              '|---|' + '---:|' * len(AP_KEYS)]
     for name, values in rows.items():
-        cells = ['n/a' if math.isnan(values[k]) else f'{values[k]:.1f}' for k in AP_KEYS]
-        lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
+        lines.append(f'| {name} | ' + ' | '.join(_ap_cells(values)) + ' |')
     return '\n'.join(lines)
+
+
+def _ap_cells(values: Optional[Dict[str, Optional[float]]]) -> List[str]:
+    """One table cell per AP key; ``n/a`` for NaN or None (no such joint or no such row)."""
+    return [('n/a' if values is None or values[k] is None or math.isnan(values[k]) else
+             f'{values[k]:.1f}') for k in AP_KEYS]
 
 
 def check_targets(results: dict) -> List[dict]:
@@ -53,11 +58,8 @@ def aggregation_by_frame_section(by_frame: Dict[str, dict]) -> List[str]:
              '|---|---|' + '---:|' * len(AP_KEYS)]
     for kind, entry in by_frame.items():
         for model in ('single', 'temporal'):
-            values = entry.get(model)
-            cells = (['n/a'] * len(AP_KEYS) if values is None else
-                     ['n/a' if values[k] is None or math.isnan(values[k]) else f'{values[k]:.1f}'
-                      for k in AP_KEYS])
-            lines.append(f'| {kind} ({entry["frames"]}) | {model} | ' + ' | '.join(cells) + ' |')
+            lines.append(f'| {kind} ({entry["frames"]}) | {model} | '
+                         + ' | '.join(_ap_cells(entry.get(model))) + ' |')
     return lines + ['']
 
 
