@@ -28,14 +28,19 @@ def _video(shifts, scores=False) -> dict:
 
 
 @pytest.fixture
-def dirs(tmp_path):
+def folders(tmp_path):
     gt, pred = tmp_path / 'gt', tmp_path / 'pred'
     gt.mkdir()
     pred.mkdir()
     (gt / 'v.json').write_text(json.dumps(_video([0, 0, 0])))
     # frame 0 and 2 right, frame 1 far off (a miss and a false positive)
     (pred / 'v.json').write_text(json.dumps(_video([0, 500, 0], scores=True)))
-    return load_posetrack_dirs(str(gt), str(pred))
+    return str(gt), str(pred)
+
+
+@pytest.fixture
+def dirs(folders):
+    return load_posetrack_dirs(*folders)
 
 
 def test_subsets(dirs):
@@ -56,12 +61,8 @@ def test_inputs_are_left_alone(dirs):
     assert json.dumps(dirs) == before
 
 
-def test_by_frame_kind(tmp_path):
-    gt, pred = tmp_path / 'gt', tmp_path / 'pred'
-    gt.mkdir()
-    pred.mkdir()
-    (gt / 'v.json').write_text(json.dumps(_video([0, 0, 0])))
-    (pred / 'v.json').write_text(json.dumps(_video([0, 500, 0], scores=True)))
-    out = ap_by_frame_kind(str(gt), {'m': str(pred)}, 3, {'v': [1]})
+def test_by_frame_kind(folders):
+    gt, pred = folders
+    out = ap_by_frame_kind(gt, {'m': pred}, 3, {'v': [1]})
     assert out['defocused']['frames'] == 1 and out['defocused']['m']['Total'] == 0.0
     assert out['sharp']['frames'] == 2 and out['sharp']['m']['Total'] == 100.0
