@@ -2,9 +2,10 @@
 
 Not a test. Both paths process the same video (random frames at the model's input size, one
 static whole-frame box, window ±2 with the official weights): *naive* runs ``PoseWarper.predict``
-on every frame's window (:func:`naive_window_predict`, the backbone on all 5 frames, 5 warps),
-*streaming* runs :class:`StreamingAggregator` (each frame's backbone once, 4 warps, and the
-reference frame's zero-difference warp as a resampling with offsets computed once per video).
+on every frame's window (``naive_window_predict`` of the tests' ``tests/helpers/naive_window.py``,
+the backbone on all 5 frames, 5 warps), *streaming* runs :class:`StreamingAggregator` (each
+frame's backbone once, 4 warps, and the reference frame's zero-difference warp as a resampling
+with offsets computed once per video).
 
 The model: HRNet-W48 384×288 (the backbone of MMPose's
 ``td-hm_hrnet-w48_8xb64-20e_posetrack18-384x288.py``) with ``PoseWarperHead(in_channels=48,
@@ -39,6 +40,7 @@ import argparse
 import json
 import os.path as osp
 import statistics
+import sys
 import time
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -54,10 +56,13 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import MODELS
 
 import posewarper  # noqa: F401  (registers the PoseWarper modules)
-from posewarper.apis import (OFFICIAL_OFFSETS, OFFICIAL_WEIGHTS, StreamingAggregator,
-                             naive_window_predict)
+from posewarper.apis import StreamingAggregator
+from posewarper.datasets import OFFICIAL_OFFSETS, OFFICIAL_WEIGHTS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)  # the naive path is test-only code: tests/helpers of this repository
+from tests.helpers.naive_window import naive_window_predict  # noqa: E402
+
 # mmpose::body_2d_keypoint/topdown_heatmap/posetrack18/td-hm_hrnet-w48_8xb64-20e_posetrack18-384x288.py
 W48_CONFIG = osp.join(get_installed_path('mmpose'), '.mim', 'configs', 'body_2d_keypoint',
                       'topdown_heatmap', 'posetrack18',

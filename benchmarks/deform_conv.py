@@ -8,12 +8,12 @@ machines are noisy, so the kernels are measured back to back, interleaved, in on
 Usage: python benchmarks/deform_conv.py [--repeats 7] [--batch 8] [--device cpu] [--json OUT]
 """
 import argparse
-import json
 import statistics
 import time
 
 import torch
 
+from posewarper.fileio import write_json_atomic
 from posewarper.models.utils import DeformConv2d
 
 BACKENDS = ('mmcv', 'torchvision', 'pytorch')
@@ -79,10 +79,10 @@ def main() -> None:
     print(f'{"all":>8} | ' + ' | '.join(f'{total[b]:>11.1f} | {overall[b]:>7.2f}'
                                         for b in backends))
     if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(dict(device=args.device, batch=args.batch, size=list(args.size),
-                           threads=torch.get_num_threads(), baseline=base, rows=rows,
-                           total_ms=total, ratio=overall), f, indent=2)
+        write_json_atomic(args.json, dict(device=args.device, batch=args.batch,
+                                          size=list(args.size), threads=torch.get_num_threads(),
+                                          baseline=base, rows=rows, total_ms=total,
+                                          ratio=overall), indent=2)
 
 
 if __name__ == '__main__':

@@ -8,15 +8,15 @@ The output is ``{'state_dict': ..., 'meta': ...}`` with posewarper's key names (
 by mmengine. With ``--config`` the converted keys are matched against the model of that config.
 """
 import argparse
-import os
 import os.path as osp
 import pickle
 import sys
-import tempfile
 from typing import Any, Dict
 
 import torch
 
+from posewarper.fileio import atomic_output
+from posewarper.utils.checkpoint import read_checkpoint
 from posewarper.utils.mmpose0x import convert_mmpose0x_state_dict, match_state_dict
 
 
@@ -40,30 +40,25 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def load_checkpoint_file(path: str, trust_pickle: bool = False) -> Any:
-    """``torch.load`` on CPU, with torch's safe unpickler unless ``trust_pickle``."""
+    """Read IN with posewarper's safe checkpoint reader; with ``trust_pickle``, fall back to
+    ``weights_only=False`` only when the safe unpickler refused a real pickle."""
     try:
-        return torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError as e:
+        return read_checkpoint(path)
+    except ValueError as e:
+        if not isinstance(e.__cause__, pickle.UnpicklingError):
+            raise SystemExit(f'error: {e}') from e
         if not trust_pickle:
             raise SystemExit(
-                f'{path} holds objects that torch\'s safe loader refuses:\n{e}\nIf the file '
-                'comes from a trusted source, rerun with --trust-pickle.') from e
+                f'{path} holds objects that torch\'s safe loader refuses:\n{e.__cause__}\nIf the '
+                'file comes from a trusted source, rerun with --trust-pickle.') from e
     return torch.load(path, map_location='cpu', weights_only=False)
 
 
 def save_atomic(obj: Any, path: str) -> None:
-    """Write ``obj`` to a temporary file next to ``path`` and rename it into place, so a crash
-    never leaves a truncated checkpoint behind."""
-    dirname = osp.dirname(osp.abspath(path))
-    os.makedirs(dirname, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.' + osp.basename(path) + '.', dir=dirname)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            torch.save(obj, f)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    """``torch.save`` through :func:`~posewarper.fileio.atomic_output`: a crash never leaves a
+    truncated checkpoint behind."""
+    with atomic_output(path) as tmp:
+        torch.save(obj, tmp)
 
 
 def is_plain(obj: Any) -> bool:

@@ -27,12 +27,13 @@ import time
 from typing import List, Optional
 
 import numpy as np
-
-from posewarper.demo import (CONFIGS, DEFAULT, QUICK, StageTimer, check_targets, demo_config,
-                             figures, make_demo_data, propagate_and_score, test_model, train_model,
-                             write_report, write_results)
-from posewarper.demo.pipeline import (PSEUDO_ANN, TEST_ANN, TEST_SEED_OFFSET, TRAIN_ANN,
+from posewarper_demo import (CONFIGS, DEFAULT, QUICK, StageTimer, check_targets, config_file,
+                             demo_config, figures, make_demo_data, propagate_and_score, test_model,
+                             train_model, write_report, write_results)
+from posewarper_demo.pipeline import (PSEUDO_ANN, TEST_ANN, TEST_SEED_OFFSET, TRAIN_ANN,
                                       ap_by_frame_kind, augmentation_epochs)
+
+from posewarper.fileio import load_posetrack_json
 
 TABLE1 = ('copy', 'farneback', 'single-frame', 'posewarper', 'posewarper + cycle')
 
@@ -69,7 +70,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     def cfg(key, name, epochs, **kw):
         # dumped next to the model: the propagators read configs from files, and the report's
         # commands rerun the stages with them
-        c = demo_config(CONFIGS[key], data, osp.join(models, name), epochs, args.seed, **kw)
+        c = demo_config(config_file(CONFIGS[key]), data, osp.join(models, name), epochs, args.seed,
+                        **kw)
         os.makedirs(c.work_dir, exist_ok=True)
         c.dump(osp.join(c.work_dir, 'demo_config.py'))
         return c
@@ -126,9 +128,9 @@ def main(argv: Optional[List[str]] = None) -> int:
              'Aggregation: single frame vs ±2 temporal': aggregation,
              'Fig. 4a: augmentation with pseudo-labels': augmentation},
             osp.join(work, 'tables.png')))
-        gt = figures.load_json(osp.join(data, TEST_ANN))
-        docs = dict(GT=gt, Farneback=figures.load_json(osp.join(prop, 'farneback.json')),
-                    PoseWarper=figures.load_json(osp.join(prop, 'posewarper.json')))
+        gt = load_posetrack_json(osp.join(data, TEST_ANN))
+        docs = dict(GT=gt, Farneback=load_posetrack_json(osp.join(prop, 'farneback.json')),
+                    PoseWarper=load_posetrack_json(osp.join(prop, 'posewarper.json')))
         fig['Test video: GT | Farneback | PoseWarper'] = osp.basename(
             figures.pose_video(data, docs, osp.join(work, 'poses.gif')))
         offsets = offsets_figure(data, gt, s, cfg_files['posewarper'], pw_ckpts['posewarper'],

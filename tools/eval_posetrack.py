@@ -9,15 +9,12 @@ Example::
 Total`` (AP in percent; ``null`` where a value is undefined because a joint has no GT at all).
 """
 import argparse
-import json
 import math
-import os
-import os.path as osp
 import sys
-import tempfile
 from typing import Dict, List, Optional
 
 from posewarper.evaluation.functional import evaluate_posetrack_ap
+from posewarper.fileio import write_json_atomic
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -29,30 +26,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--pred-dir', required=True, help='folder of prediction files with the same names')
     parser.add_argument('--out', required=True, help='json file to write the 8 AP values to')
     return parser.parse_args(argv)
-
-
-def write_json_atomic(obj: dict, path: str) -> None:
-    """Write ``obj`` as json so that ``path`` is either absent, old or complete.
-
-    Args:
-        obj (dict): A json-serialisable object.
-        path (str): Destination file.
-    """
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    # The temp file lives next to the target so that os.replace stays on one file system.
-    fd, tmp_path = tempfile.mkstemp(prefix='.' + osp.basename(path), suffix='.tmp', dir=folder)
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            json.dump(obj, f, indent=4, allow_nan=False)
-            f.write('\n')
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp_path, path)
-    except BaseException:
-        if osp.exists(tmp_path):
-            os.unlink(tmp_path)
-        raise
 
 
 def format_table(results: Dict[str, float]) -> str:
@@ -71,7 +44,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
     # Strict json has no NaN; an undefined AP (a joint without any GT) is written as null.
     out = {k: (None if math.isnan(v) else float(v)) for k, v in results.items()}
-    write_json_atomic(out, args.out)
+    write_json_atomic(args.out, out, indent=4)
     print(format_table(results))
     print(f'results written to {args.out}')
     return 0

@@ -63,7 +63,7 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         _delete_=True,
-        type='PoseTrackSparsePairDataset',
+        type='PoseTrackSparseClipDataset',
         data_root=data_root,
         ann_file='annotations/posetrack18_train.json',
         # the paper's sparse setting: one labelled frame in 7 (or labeled_ann_file=... with
@@ -77,7 +77,7 @@ val_dataloader = dict(
     batch_size=8,
     dataset=dict(
         _delete_=True,
-        type='PoseTrackSparsePairDataset',
+        type='PoseTrackSparseClipDataset',
         data_root=data_root,
         ann_file='annotations/posetrack18_val.json',
         label_interval=1,

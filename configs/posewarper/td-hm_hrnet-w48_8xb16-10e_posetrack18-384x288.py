@@ -7,6 +7,8 @@ _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/posetrack18/'
 
 custom_imports = dict(imports=['posewarper'], allow_failed_imports=False)
 runner_type = 'PoseWarperRunner'
+# MMPose's SyncBuffersHook, plus loading load_from / resume under torch's safe unpickler
+custom_hooks = [dict(type='SyncBuffersHook'), dict(type='SafeCheckpointLoadingHook')]
 
 train_cfg = dict(max_epochs=10, val_interval=1)
 optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-4))

@@ -30,12 +30,12 @@ val_pipeline = [dict(type='LoadMultiFrameImages')] + _base_.test_crop + [
 ]
 train_dataloader = dict(
     batch_size=8,
-    dataset=dict(type='PoseTrackSparsePairDataset',
+    dataset=dict(type='PoseTrackSparseClipDataset',
                  frame_range=(-3, 3), allow_zero_offset=True,
                  pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=16,
-    dataset=dict(type='PoseTrackSparsePairDataset',
+    dataset=dict(type='PoseTrackSparseClipDataset',
                  frame_offsets=(0, -1, 1, -2, 2),
                  frame_weights=(0.3, 0.25, 0.25, 0.1, 0.1),
                  pipeline=val_pipeline))

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 from mmpose.apis.inferencers import base_mmpose_inferencer
 from mmpose.registry import INFERENCERS, MODELS
 
 from posewarper.apis import PoseWarperInferencer
-from posewarper.apis.inferencers import posewarper_inferencer
+from posewarper.apis.inferencers import person_boxes
 from posewarper.synthetic import make_synthetic_posetrack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -90,6 +91,14 @@ def test_registered():
     assert INFERENCERS.get('PoseWarperInferencer') is PoseWarperInferencer
 
 
+def test_building_keeps_the_callers_default_scope():
+    """The inferencer builds in its own scope and restores the caller's afterwards."""
+    with DefaultScope.overwrite_default_scope('mmengine'):
+        inf = PoseWarperInferencer(TINY_CFG, det_model='whole_image', device='cpu')
+        assert DefaultScope.get_current_instance().scope_name == 'mmengine'
+    assert inf.model.__class__.__name__ == 'PoseWarper'
+
+
 def test_posetrack_frame_folder(inferencer, posetrack_mini, tmp_path):
     folder = posetrack_mini / 'videos' / MINI_VIDEO
     results = list(inferencer(str(folder), pred_out_dir=str(tmp_path / 'preds'),
@@ -164,14 +173,17 @@ def test_detector_and_frames_without_detections(synthetic, tmp_path, monkeypatch
     det_cfg.model.test_cfg.update(score_thr=0.0, max_per_img=3)
     det_path = tmp_path / 'rtmdet_tiny.py'
     det_cfg.dump(str(det_path))
+    scope = DefaultScope.get_current_instance().scope_name
     inf = PoseWarperInferencer(TINY_CFG, det_model=str(det_path), det_cat_ids=(0, ),
                                device='cpu')
+    # building MMPose's and mmdet's inferencers left the caller's default scope alone
+    assert DefaultScope.get_current_instance().scope_name == scope
     frames = [cv2.imread(str(p)) for p in sorted(synthetic['folder'].glob('*.jpg'))[:2]]
     results = list(inf(frames, bbox_thr=0.0, nms_thr=0.3, pred_out_dir=str(tmp_path / 'a')))
     assert len(results) == 2
     _check_posetrack_json(tmp_path / 'a' / 'video.json', 2, 128, 96)
     logged = []
-    monkeypatch.setattr(posewarper_inferencer, 'print_log',
+    monkeypatch.setattr(person_boxes, 'print_log',
                         lambda msg, logger=None, level=logging.INFO: logged.append((level, msg)))
     results = list(inf(frames, bbox_thr=1.1, pred_out_dir=str(tmp_path / 'b'),
                        vis_out_dir=str(tmp_path / 'b')))
@@ -227,7 +239,9 @@ def test_checkpoint_must_match_config(tmp_path):
     stage1 = MODELS.build(Config.fromfile(STAGE1_CFG).model)
     ckpt = tmp_path / 'stage1.pth'
     torch.save(dict(state_dict=stage1.state_dict(), meta=dict()), str(ckpt))
-    with pytest.raises(ValueError, match=r'stage1.pth does not match .*missing keys: head.offset'):
+    with pytest.raises(ValueError, match=r'stage1.pth does not match the PoseWarper model of '
+                                         r'config .*posewarper_hrnet-tiny.* weight\(s\) of the '
+                                         r'model are missing \(head.offset'):
         PoseWarperInferencer(TINY_CFG, weights=str(ckpt), det_model='whole_image', device='cpu')
     with pytest.raises(FileNotFoundError, match='nowhere.pth'):
         PoseWarperInferencer(TINY_CFG, weights=str(tmp_path / 'nowhere.pth'),
@@ -239,5 +253,5 @@ def test_checkpoint_must_match_config(tmp_path):
     other.head.inner_channels = 16
     model = MODELS.build(other)
     torch.save(dict(state_dict=model.state_dict()), str(ckpt))
-    with pytest.raises(ValueError, match=r'shape mismatches .*head\.offset_feats'):
+    with pytest.raises(ValueError, match=r'weight\(s\) have another shape \(head\.offset_feats'):
         PoseWarperInferencer(TINY_CFG, weights=str(ckpt), det_model='whole_image', device='cpu')

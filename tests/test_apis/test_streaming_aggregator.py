@@ -12,8 +12,10 @@ from mmengine.dataset import Compose
 from mmpose.apis.inference import dataset_meta_from_config
 from mmpose.registry import MODELS
 
-from posewarper.apis import (OFFICIAL_WEIGHTS, StreamingAggregator, check_frame_window,
-                             naive_window_predict, temporal_window)
+from posewarper.apis import StreamingAggregator
+from posewarper.datasets import (OFFICIAL_OFFSETS, OFFICIAL_WEIGHTS, check_frame_window,
+                                 clip_window, temporal_window)
+from tests.helpers.naive_window import naive_window_predict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TINY_CFG = REPO_ROOT / 'configs' / 'tiny' / 'posewarper_hrnet-tiny_1xb8-4e_synthetic-128x96.py'
@@ -188,6 +190,15 @@ def test_temporal_window_weights():
         check_frame_window([0, 1], [0.5, 0.6])
     with pytest.raises(ValueError, match='start with 0'):
         check_frame_window([1, 0], [0.5, 0.5])
+    assert temporal_window(2)[0] == list(OFFICIAL_OFFSETS)
+
+
+def test_clip_window():
+    """The PoseTrack test protocol at the video ends: the end frame is repeated."""
+    assert clip_window(0, OFFICIAL_OFFSETS, 15) == [0, 0, 1, 0, 2]
+    assert clip_window(7, OFFICIAL_OFFSETS, 15) == [0, -1, 1, -2, 2]
+    assert clip_window(14, OFFICIAL_OFFSETS, 15) == [0, -1, 0, -2, 0]
+    assert clip_window(0, OFFICIAL_OFFSETS, 1) == [0] * 5
 
 
 def test_benchmark_quick(tmp_path):

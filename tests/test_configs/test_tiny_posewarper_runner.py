@@ -1,12 +1,14 @@
 """The tiny PoseWarper config through mmengine's Runner on generated sparsely-labelled videos."""
 from pathlib import Path
 
+import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner, load_checkpoint
 from mmpose.registry import MODELS
 
 from posewarper.synthetic import make_synthetic_posetrack
+from posewarper.utils import safe_checkpoint_loading
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / 'configs' / 'tiny'
 CONFIG = CONFIG_DIR / 'posewarper_hrnet-tiny_1xb8-4e_synthetic-128x96.py'
@@ -32,6 +34,7 @@ def _tiny_cfg(data_root: Path, work_dir: Path) -> Config:
     return cfg
 
 
+@pytest.mark.slow  # trains
 def test_train_checkpoint_reload_and_evaluate(tmp_path):
     data_root = tmp_path / 'synthetic'
     make_synthetic_posetrack(str(data_root), videos=1, frames=8, seed=3, width=128, height=96,
@@ -56,9 +59,11 @@ def test_train_checkpoint_reload_and_evaluate(tmp_path):
     ckpt = tmp_path / 'work' / 'epoch_2.pth'
     assert ckpt.is_file() and not (tmp_path / 'work' / 'epoch_1.pth').exists()
 
-    # the checkpoint loads back (torch's weights_only default) and reproduces the outputs
+    # the checkpoint loads back (torch's weights_only default, with posewarper's allow-list for
+    # what mmengine pickles) and reproduces the outputs
     reloaded = MODELS.build(cfg.model)
-    load_checkpoint(reloaded, str(ckpt), map_location='cpu', strict=True)
+    with safe_checkpoint_loading():
+        load_checkpoint(reloaded, str(ckpt), map_location='cpu', strict=True)
     model = runner.model.eval()
     reloaded.eval()
     batch = next(iter(runner.build_dataloader(cfg.val_dataloader)))

@@ -1,4 +1,4 @@
-"""Fixtures writing small PoseTrack18-format data into ``tmp_path`` (see ``pt18_helpers``)."""
+"""Fixtures writing small PoseTrack18-format data into ``tmp_path`` (``tests.helpers.pt18``)."""
 import json
 import shutil
 from pathlib import Path
@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 import pytest
 from mmengine.registry import DefaultScope
-from pt18_helpers import write_posetrack18
+
+from tests.helpers.pt18 import write_posetrack18
 
 
 @pytest.fixture(autouse=True)

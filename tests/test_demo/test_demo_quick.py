@@ -18,6 +18,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 AP_KEYS = ('Head', 'Shou', 'Elb', 'Wri', 'Hip', 'Knee', 'Ankl', 'Total')
 METHODS = ('copy', 'farneback', 'single-frame', 'posewarper', 'posewarper + cycle')
 
+pytestmark = pytest.mark.slow  # runs the quick demo (twice): it trains every model
+
 
 def run_quick_demo(work: Path, seed: int = 3) -> str:
     """``tools/demo.py --quick`` into ``work`` on the CPU; returns its output."""

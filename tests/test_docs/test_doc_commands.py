@@ -1,37 +1,41 @@
-"""Every command in docs/installation.md and docs/training.md is exercised in its CPU form.
+"""Every command in docs/installation.md, docs/training.md and docs/inference.md is exercised in
+its CPU form.
 
-Convention: each fenced ``bash`` block in those docs is preceded by a marker line
+Convention: each fenced ``bash`` (or ``python``) block in those docs is preceded by a marker line
 
 - ``<!-- cpu-test: ci -->``: run by CI as it is (``.ci/run`` -> ``make test`` -> ``make setup``
   -> ``bash tools/setup_env.sh``); only for installation commands;
 - ``<!-- cpu-test: run -->``: run here, as written (with this interpreter's ``bin`` dir for
   ``.venv/bin``);
 - ``<!-- cpu-test: tests/<file>.py::<test> -->``: that test runs the CPU form (the tiny config and
-  data, 2 processes instead of 8 GPUs). Checked here: the test exists, and every tool, ``--flag``
-  and ``VAR=`` setting of the block appears in that test's file, so a doc command using something
-  the test does not cover fails.
+  data, 2 processes instead of 8 GPUs, random weights). Checked here: the test exists, and every
+  tool or benchmark script, ``--flag`` and ``VAR=`` setting of the block appears in that test's
+  file, so a doc command using something the test does not cover fails. A python block is
+  executed by its test, which reads it from the doc.
 
 For every block, the scripts and configs it names must exist and the flags it gives to
 ``tools/*.py`` (directly or through the launch scripts) must be accepted by their parsers.
 This file also holds the CPU forms of the one-process train/test and two-node commands.
+(docs/propagation.md has its own check, ``tests/test_tools/test_propagate.py``.)
 """
 import importlib.util
 import re
 import shlex
-import sys
 import threading
 from pathlib import Path
 from typing import List, NamedTuple
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'test_engine'))
-from tiny_training import (PYTHON, REPO_ROOT, check, check_two_rank_run, checkpoints,  # noqa: E402
-                           free_port, make_tiny_data, run, subprocess_env, write_tiny_config)
+from tests.helpers.tiny_training import (PYTHON, REPO_ROOT, check, check_two_rank_run, checkpoints,
+                                         free_port, make_tiny_data, run, subprocess_env,
+                                         write_tiny_config)
 
 DOCS = ['docs/installation.md', 'docs/training.md', 'docs/inference.md']
-FENCE = re.compile(r'^```(bash|sh|shell|console)\s*$')
+FENCE = re.compile(r'^```(bash|sh|shell|console|python)\s*$')
 MARKER = re.compile(r'^<!-- cpu-test: (\S+) -->\s*$')
+# repository paths a command may name
+REPO_PATHS = ('tools/', 'configs/', 'benchmarks/')
 TIMEOUT = 300
 
 
@@ -39,6 +43,7 @@ class Block(NamedTuple):
     doc: str
     line: int  # 1-based line of the opening fence
     marker: str
+    language: str  # 'python', or a shell
     commands: List[List[str]]  # shell words of each command, comments and continuations joined
 
     def __str__(self) -> str:
@@ -66,9 +71,10 @@ def doc_blocks() -> List[Block]:
             if FENCE.match(lines[i]):
                 marker = MARKER.match(lines[i - 1]) if i else None
                 end = next(j for j in range(i + 1, len(lines)) if lines[j].startswith('```'))
+                language = FENCE.match(lines[i]).group(1)
                 blocks.append(
-                    Block(doc, i + 1, marker.group(1) if marker else '',
-                          _commands(lines[i + 1:end])))
+                    Block(doc, i + 1, marker.group(1) if marker else '', language,
+                          [] if language == 'python' else _commands(lines[i + 1:end])))
                 i = end
             i += 1
     return blocks
@@ -95,9 +101,11 @@ def _load_tool(name: str):
 
 
 def test_docs_have_marked_blocks():
-    assert len(BLOCKS) >= 10
+    assert len(BLOCKS) >= 15
+    assert {b.doc for b in BLOCKS} == set(DOCS)
+    assert any(b.language == 'python' for b in BLOCKS)  # docs/inference.md's Python API
     unmarked = [str(b) for b in BLOCKS if not b.marker]
-    assert not unmarked, f'shell blocks without a <!-- cpu-test: ... --> marker: {unmarked}'
+    assert not unmarked, f'blocks without a <!-- cpu-test: ... --> marker: {unmarked}'
 
 
 def test_ci_runs_setup_env():
@@ -117,7 +125,7 @@ def test_block_is_covered(block, monkeypatch):
         cmd = _strip_env(words)
         # every repository path it names exists
         for word in cmd:
-            if word.startswith(('tools/', 'configs/')):
+            if word.startswith(REPO_PATHS):
                 assert (REPO_ROOT / word).exists(), f'{block}: {word} does not exist'
         # flags given to tools/*.py are accepted by their parsers
         script, argv = None, []
@@ -135,7 +143,14 @@ def test_block_is_covered(block, monkeypatch):
             tools[script] = tools[script] or _load_tool(script)
             tools[script].parse_args(argv)
 
-    if block.marker == 'ci':
+    if block.language == 'python':
+        path, _, name = block.marker.partition('::')
+        assert name, f'{block}: a python block names the test that executes it'
+        source = (REPO_ROOT / path).read_text()
+        assert re.search(rf'^def {name}\(', source, re.M), f'{block}: no test {block.marker}'
+        # the test executes the block as written in the doc: it reads the doc
+        assert Path(block.doc).name in source, f'{block}: {block.marker} does not read the doc'
+    elif block.marker == 'ci':
         assert block.doc == 'docs/installation.md'
         for words in block.commands:
             assert 'tools/setup_env.sh' in words or words[:2] == ['.', '.venv/bin/activate'], \
@@ -149,16 +164,17 @@ def test_block_is_covered(block, monkeypatch):
         for words in block.commands:
             cmd = _strip_env(words)
             tokens = _env_settings(words) + [w for w in cmd if w.startswith('--')]
-            tokens += [Path(w).name for w in cmd if w.startswith('tools/')]
+            tokens += [Path(w).name for w in cmd if w.startswith(('tools/', 'benchmarks/'))]
             tokens += cmd[:3] if cmd[0] == 'mim' else []
             for token in tokens:
                 assert (token.split('=')[0] if token.startswith('--') else token) in source, \
                     f'{block}: {token!r} is not exercised by {block.marker}'
 
 
-RUN_BLOCKS = [b for b in BLOCKS if b.marker == 'run']
+RUN_BLOCKS = [b for b in BLOCKS if b.marker == 'run' and b.language != 'python']
 
 
+@pytest.mark.slow  # runs the commands
 @pytest.mark.parametrize('block', RUN_BLOCKS, ids=str)
 def test_run_block(block):
     bin_dir = str(Path(PYTHON).parent)
@@ -173,6 +189,7 @@ def tiny_data(tmp_path_factory) -> Path:
     return make_tiny_data(tmp_path_factory.mktemp('tiny_data'))
 
 
+@pytest.mark.slow  # trains
 def test_train_and_test_one_process(tmp_path, tiny_data):
     """docs/training.md, "One GPU (or CPU)" and "Testing": tools/train.py then tools/test.py,
     with a config that names no runner (the tools fall back to PoseWarperRunner)."""
@@ -200,6 +217,7 @@ def test_train_and_test_one_process(tmp_path, tiny_data):
     assert dump.stat().st_size > 0
 
 
+@pytest.mark.slow  # trains with two processes
 def test_two_nodes(tmp_path, tiny_data):
     """docs/training.md, "Several machines": two 'nodes' of one process each, on localhost."""
     work_dir, probe_dir = tmp_path / 'work', tmp_path / 'probe'

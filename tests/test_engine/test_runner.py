@@ -7,10 +7,10 @@ import torch.distributed as torch_dist
 from mmengine.model import MMDistributedDataParallel
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
 from mmpose.registry import MODELS, RUNNERS
-from tiny_training import free_port
 
 from posewarper.engine import (PoseWarperRunner, build_runner, cpu_model_wrapper_cfg, destroy_dist,
                                init_cpu_dist)
+from tests.helpers.tiny_training import free_port
 
 pytestmark = pytest.mark.skipif(
     torch.cuda.is_available(), reason='checks the CPU path; on GPUs the runner is mmengine\'s')

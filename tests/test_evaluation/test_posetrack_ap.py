@@ -5,74 +5,18 @@ a predicted joint is correct when it lies within 0.5 x head size of the GT joint
 0.6 x head-box diagonal); per joint, detections are ranked by score, precision/recall use all GT
 joints, and AP is the area under the monotone precision envelope, in percent.
 """
-import copy
 import json
 import math
 import shutil
-from pathlib import Path
-from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import pytest
 
-from posewarper.evaluation.functional import (AP_KEYS, PT17_JOINT_NAMES, PT18_KEYPOINT_NAMES,
-                                              PT18_TO_PT17, compute_ap, compute_joint_ap,
+from posewarper.evaluation.functional import (AP_KEYS, PT17_JOINT_NAMES, PT18_TO_PT17, compute_ap,
                                               evaluate_posetrack_ap, points_strictly_in_polygon,
                                               summarize_joint_ap)
-
-# Head box 30 x 40 -> diagonal 50 -> head size 30 -> a joint matches within 15 px.
-HEAD_BOX = [0, 0, 30, 40]
-CATEGORIES = [{'id': 1, 'name': 'person', 'supercategory': 'person',
-               'keypoints': list(PT18_KEYPOINT_NAMES)}]
-ALL = tuple(range(15))
-
-
-def joints_at(origin_x: float, origin_y: float = 0.0, ids: Sequence[int] = ALL) -> dict:
-    """PT17 joint id -> (x, y): joints 100 px apart, far beyond the 15 px threshold."""
-    return {j: (origin_x + 100.0 * j, origin_y) for j in ids}
-
-
-def person(joints: Dict[int, tuple],
-           score: Optional[float] = None,
-           track_id: int = 0,
-           head_box: Optional[List[float]] = HEAD_BOX) -> dict:
-    """A PT18 annotation from PT17 joints ``{id: (x, y[, v])}``; absent joints are (0, 0, 0)."""
-    kpts = [0.0] * 51
-    for slot, joint in enumerate(PT18_TO_PT17):
-        if joint in joints:
-            x, y, *v = joints[joint]
-            kpts[3 * slot:3 * slot + 3] = [x, y, v[0] if v else 1]
-    ann = {'keypoints': kpts, 'track_id': track_id,
-           'scores': [] if score is None else [score] * 17}
-    if head_box is not None:
-        ann['bbox_head'] = list(head_box)
-    return ann
-
-
-def video(frames: List[List[dict]], regions: Optional[Dict[int, list]] = None,
-          name: str = '000001_mpii_test') -> dict:
-    """A PT18 per-video object; ``regions`` maps a frame index to a list of polygons."""
-    images, anns = [], []
-    for idx, persons in enumerate(frames):
-        image = {'id': 1000 + idx, 'file_name': f'images/val/{name}/{idx:06d}.jpg',
-                 'is_labeled': True}
-        if regions and idx in regions:
-            image['ignore_regions_x'] = [[p[0] for p in poly] for poly in regions[idx]]
-            image['ignore_regions_y'] = [[p[1] for p in poly] for poly in regions[idx]]
-        images.append(image)
-        for ann in persons:
-            anns.append(dict(copy.deepcopy(ann), image_id=1000 + idx))
-    return {'images': images, 'annotations': anns, 'categories': copy.deepcopy(CATEGORIES)}
-
-
-def ap_of(gt_frames, pred_frames, regions=None) -> dict:
-    return compute_ap({'v.json': video(gt_frames, regions)}, {'v.json': video(pred_frames)})
-
-
-def joint_ap_of(gt_frames, pred_frames, regions=None) -> np.ndarray:
-    return compute_joint_ap({'v.json': video(gt_frames, regions)},
-                            {'v.json': video(pred_frames)})
-
+from tests.helpers.posetrack_docs import (ALL, ap_of, copy_with_scores, joint_ap_of, joints_at,
+                                          person, video)
 
 # --------------------------------------------------------------------------------------------
 # constants
@@ -89,19 +33,12 @@ def test_joint_mapping():
 # perfect predictions
 
 
-def _copy_with_scores(data: dict, score: float = 0.9) -> dict:
-    pred = copy.deepcopy(data)
-    for ann in pred['annotations']:
-        ann['scores'] = [score] * 17
-    return pred
-
-
 def test_perfect_on_sample_data(posetrack_mini, tmp_path):
     gt_dir, pred_dir = tmp_path / 'gt', tmp_path / 'pred'
     shutil.copytree(posetrack_mini / 'annotations' / 'val', gt_dir)
     pred_dir.mkdir()
     for f in gt_dir.glob('*.json'):
-        pred = _copy_with_scores(json.loads(f.read_text()))
+        pred = copy_with_scores(json.loads(f.read_text()))
         (pred_dir / f.name).write_text(json.dumps(pred))
     results = evaluate_posetrack_ap(str(gt_dir), str(pred_dir))
     assert list(results) == list(AP_KEYS)
@@ -120,7 +57,7 @@ def test_perfect_on_generated_gt():
         frames.append(persons)
     frames.append([])  # a frame without people
     gt = video(frames)
-    assert compute_ap({'a.json': gt}, {'a.json': _copy_with_scores(gt)}) == {
+    assert compute_ap({'a.json': gt}, {'a.json': copy_with_scores(gt)}) == {
         k: 100.0 for k in AP_KEYS}
 
 
@@ -352,98 +289,3 @@ def test_exact_score_ties():
     res = compute_ap({'a.json': video(gts), 'b.json': video(gts)},
                      {'a.json': video([[tp]]), 'b.json': video([[fp]])})
     assert res['Total'] == 50.0
-
-
-# --------------------------------------------------------------------------------------------
-# bad input
-
-
-@pytest.fixture
-def dirs(tmp_path):
-    gt_dir, pred_dir = tmp_path / 'gt', tmp_path / 'pred'
-    gt_dir.mkdir()
-    pred_dir.mkdir()
-    data = video([[person(joints_at(0))], [person(joints_at(0, 500))]])
-    (gt_dir / 'vid.json').write_text(json.dumps(data))
-    (pred_dir / 'vid.json').write_text(json.dumps(_copy_with_scores(data)))
-    return gt_dir, pred_dir
-
-
-def _edit_pred(pred_dir: Path, fn) -> None:
-    data = json.loads((pred_dir / 'vid.json').read_text())
-    fn(data)
-    (pred_dir / 'vid.json').write_text(json.dumps(data))
-
-
-def test_dirs_ok(dirs):
-    assert evaluate_posetrack_ap(str(dirs[0]), str(dirs[1]))['Total'] == 100.0
-
-
-def test_broken_json(dirs):
-    (dirs[1] / 'vid.json').write_text('{"images": [')
-    with pytest.raises(ValueError, match=r'pred[/\\]vid\.json'):
-        evaluate_posetrack_ap(str(dirs[0]), str(dirs[1]))
-
-
-def test_missing_prediction_file(dirs):
-    (dirs[1] / 'vid.json').unlink()
-    with pytest.raises(ValueError, match=r'vid\.json.*missing'):
-        evaluate_posetrack_ap(str(dirs[0]), str(dirs[1]))
-
-
-def test_unknown_video(dirs):
-    (dirs[1] / 'other.json').write_text((dirs[1] / 'vid.json').read_text())
-    with pytest.raises(ValueError, match=r'other\.json.*no GT'):
-        evaluate_posetrack_ap(str(dirs[0]), str(dirs[1]))
-
-
-def test_frame_count_mismatch(dirs):
-    _edit_pred(dirs[1], lambda d: d['images'].pop())
-    with pytest.raises(ValueError, match=r'pred[/\\]vid\.json.*images.*1 prediction frames but 2'):
-        evaluate_posetrack_ap(str(dirs[0]), str(dirs[1]))
-
-
-def test_wrong_keypoint_count(dirs):
-    _edit_pred(dirs[1], lambda d: d['annotations'][0].update(keypoints=[1.0] * 45))
-    with pytest.raises(ValueError, match=r'pred[/\\]vid\.json.*keypoints.*51 numbers'):
-        evaluate_posetrack_ap(str(dirs[0]), str(dirs[1]))
-
-
-def test_wrong_score_count(dirs):
-    _edit_pred(dirs[1], lambda d: d['annotations'][0].update(scores=[0.5] * 15))
-    with pytest.raises(ValueError, match=r'vid\.json.*scores'):
-        evaluate_posetrack_ap(str(dirs[0]), str(dirs[1]))
-
-
-@pytest.mark.parametrize('track_ids', [(10000, 1), (3, 3)])
-def test_bad_track_ids(dirs, track_ids):
-    def edit(data):
-        # a second person in frame 0 (annotation 2), then give both the track ids
-        data['annotations'].append(dict(data['annotations'][0]))
-        data['annotations'][0]['track_id'], data['annotations'][2]['track_id'] = track_ids
-
-    _edit_pred(dirs[1], edit)
-    with pytest.raises(ValueError, match=r'pred[/\\]vid\.json.*track_id'):
-        evaluate_posetrack_ap(str(dirs[0]), str(dirs[1]))
-
-
-def test_missing_categories_and_pt17_format():
-    gt = video([[person(joints_at(0))]])
-    pred = _copy_with_scores(gt)
-    del pred['categories']
-    with pytest.raises(ValueError, match=r'v\.json \(prediction\).*categories'):
-        compute_ap({'v.json': gt}, {'v.json': pred})
-    with pytest.raises(ValueError, match='annolist'):
-        compute_ap({'v.json': gt}, {'v.json': {'annolist': []}})
-    with pytest.raises(ValueError, match='missing'):
-        compute_ap({'v.json': gt}, {})
-
-
-def test_gt_without_head_box_and_degenerate_region():
-    gt = video([[person(joints_at(0), head_box=None)]])
-    pred = _copy_with_scores(gt)
-    with pytest.raises(ValueError, match=r'v\.json \(GT\).*bbox_head'):
-        compute_ap({'v.json': gt}, {'v.json': pred})
-    gt = video([[person(joints_at(0))]], regions={0: [[(0, 0), (5, 5)]]})
-    with pytest.raises(ValueError, match='ignore_regions_x.*at least 3'):
-        compute_ap({'v.json': gt}, {'v.json': _copy_with_scores(gt)})

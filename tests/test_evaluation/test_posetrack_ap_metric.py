@@ -8,15 +8,16 @@ import json
 import shutil
 import warnings
 from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import pytest
 from mmengine.evaluator import Evaluator
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import METRICS
+from xtcocotools.coco import COCO
 
 from posewarper.evaluation.metrics import PoseTrackAPMetric
-from posewarper.evaluation.metrics.posetrack_ap_metric import gt_dir_from_ann_file
 
 GROUPS = ['Head', 'Shou', 'Elb', 'Wri', 'Hip', 'Knee', 'Ankl', 'Total']
 PERFECT = {f'posetrack/{k}': 100.0 for k in GROUPS}
@@ -74,11 +75,25 @@ def _run(metric, meta, batches):
     return metric.evaluate(size=sum(len(b) for b in batches))
 
 
-def test_gt_dir_from_ann_file():
-    assert gt_dir_from_ann_file('data/pt18/annotations/posetrack18_val.json') == \
-        'data/pt18/annotations/val'
-    assert gt_dir_from_ann_file('a_b/annotations/test_posetrack18_val.json') == \
-        'a_b/annotations/val'
+def test_gt_index_from_the_video_files_and_no_raw_ann_info(ann_file, meta):
+    """CocoMetric's GT index is built from the per-video GT files, so samples need no
+    ``raw_ann_info`` (nor ``ori_shape``), which MMPose's CocoMetric asks for without one."""
+    metric = PoseTrackAPMetric(ann_file=ann_file)
+    assert isinstance(metric.coco, COCO)
+    gt_dir = Path(ann_file).parent / 'val'
+    videos = [json.loads((gt_dir / name).read_text()) for name in VIDEOS]
+    assert sorted(metric.coco.getImgIds()) == sorted(im['id'] for v in videos
+                                                     for im in v['images'])
+    assert sorted(metric.coco.getAnnIds()) == sorted(a['id'] for v in videos
+                                                     for a in v['annotations'])
+    assert [c['name'] for c in metric.coco.loadCats(metric.coco.getCatIds())] == ['person']
+    batches = _perfect_topdown(ann_file)
+    assert all('raw_ann_info' not in s and 'ori_shape' not in s for b in batches for s in b)
+    metric.dataset_meta = meta
+    metric.process([{'inputs': None}], batches[0])
+    assert metric.results[0][1] == {}  # no GT taken from the data samples
+    metric.results.clear()
+    assert _run(metric, meta, batches) == PERFECT
 
 
 def test_perfect_topdown_and_written_files(ann_file, meta, tmp_path):

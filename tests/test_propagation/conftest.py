@@ -1,12 +1,9 @@
 """Fixtures of the propagation tests: a tiny generated val set and random-weight tiny models."""
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from propagation_helpers import (TINY_STAGE1, TINY_STAGE2, make_dataset,  # noqa: E402
-                                 save_random_checkpoint)
+from tests.helpers.propagation import TINY_STAGE1, TINY_STAGE2, make_dataset, save_random_checkpoint
 
 
 @pytest.fixture(scope='session')

@@ -4,8 +4,9 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 from mmpose.registry import DATASETS
-from propagation_helpers import (REPO_ROOT, TINY_STAGE2, load_json, make_dataset,
-                                 pseudo_annotations, save_random_checkpoint)
+
+from tests.helpers.propagation import (REPO_ROOT, TINY_STAGE2, load_json, make_dataset,
+                                       pseudo_annotations, save_random_checkpoint)
 
 TINY = REPO_ROOT / 'configs' / 'tiny'
 PT18 = REPO_ROOT / 'configs' / 'posewarper'

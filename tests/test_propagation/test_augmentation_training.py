@@ -3,9 +3,11 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from propagation_helpers import REPO_ROOT, make_dataset
 
 from posewarper.propagation import propagate_annotations
+from tests.helpers.propagation import REPO_ROOT, make_dataset
+
+pytestmark = pytest.mark.slow  # trains three models
 
 TINY = REPO_ROOT / 'configs' / 'tiny'
 CONFIGS = [

@@ -3,7 +3,11 @@ import subprocess
 import sys
 import textwrap
 
-from propagation_helpers import REPO_ROOT, files_under, load_json
+import pytest
+
+from tests.helpers.propagation import REPO_ROOT, files_under, load_json
+
+pytestmark = pytest.mark.slow  # kills real tools/propagate.py processes
 
 
 def test_killed_process_leaves_no_partial_output(tiny_data, tmp_path, load_tool):
@@ -16,7 +20,8 @@ def test_killed_process_leaves_no_partial_output(tiny_data, tmp_path, load_tool)
     driver = tmp_path / 'driver.py'
     driver.write_text(textwrap.dedent(f'''
         import os, runpy, sys
-        from posewarper.propagation import runner, sparse_videos, writer
+        from posewarper.fileio import atomic
+        from posewarper.propagation import sparse_videos
         mode = sys.argv.pop(1)
         videos = []
         if mode == 'video':
@@ -34,7 +39,7 @@ def test_killed_process_leaves_no_partial_output(tiny_data, tmp_path, load_tool)
                 if dst == {str(out)!r}:
                     os._exit(9)
                 return replace(src, dst)
-            writer.os.replace = killing_replace
+            atomic.os.replace = killing_replace  # the rename of every atomic write
         sys.argv = ['tools/propagate.py'] + sys.argv[1:]
         runpy.run_path({str(REPO_ROOT / 'tools' / 'propagate.py')!r}, run_name='__main__')
     '''))

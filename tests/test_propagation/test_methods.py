@@ -4,15 +4,18 @@ import pytest
 import torch
 from mmpose.apis import inference_topdown
 from mmpose.registry import KEYPOINT_CODECS
-from propagation_helpers import (TINY_STAGE1, TINY_STAGE2, edited_video, keypoints_by_track,
-                                 load_json, make_dataset, pseudo_annotations)
 
 from posewarper.evaluation.functional import evaluate_posetrack_ap
-from posewarper.propagation import (BasePropagator, FarnebackPropagator, FrameLoader, Pose,
-                                    build_propagator, load_sparse_videos, propagate_annotations,
-                                    propagate_video, sample_bilinear, video_tasks)
+from posewarper.propagation import (METHODS, MODEL_METHODS, BasePropagator, CopyPropagator,
+                                    FarnebackPropagator, FrameLoader, Pose, build_propagator,
+                                    load_sparse_videos, propagate_annotations, propagate_video,
+                                    sample_bilinear, video_tasks)
 from posewarper.propagation.crop import input_to_image
 from posewarper.propagation.posewarper_propagator import PoseWarperPropagator
+from posewarper.propagation.single_frame import SingleFramePropagator
+from posewarper.registry import PROPAGATORS
+from tests.helpers.propagation import (TINY_STAGE1, TINY_STAGE2, edited_video, keypoints_by_track,
+                                       load_json, make_dataset, pseudo_annotations)
 
 
 @pytest.fixture(scope='module')
@@ -238,3 +241,20 @@ def test_methods_need_only_get_frame():
     assert isinstance(build_propagator('farneback'), BasePropagator)
     assert isinstance(build_propagator('copy'), BasePropagator)
     assert PoseWarperPropagator.name == 'posewarper'
+
+
+def test_methods_are_registered_by_name():
+    """The methods of tools/propagate.py are the classes registered in PROPAGATORS."""
+    assert dict(PROPAGATORS.module_dict) == {
+        'copy': CopyPropagator, 'farneback': FarnebackPropagator,
+        'posewarper': PoseWarperPropagator, 'single-frame': SingleFramePropagator}
+    assert sorted(METHODS) == ['copy', 'farneback', 'posewarper', 'single-frame']
+    assert sorted(MODEL_METHODS) == ['posewarper', 'single-frame']
+    for name, cls in PROPAGATORS.module_dict.items():
+        assert issubclass(cls, BasePropagator) and cls.name == name
+        assert cls.needs_model == (name in MODEL_METHODS)
+    assert type(build_propagator('farneback')) is FarnebackPropagator
+    with pytest.raises(ValueError, match='runs a model: give its config and checkpoint'):
+        build_propagator('single-frame')
+    with pytest.raises(ValueError, match="unknown method 'flow'"):
+        build_propagator('flow')

@@ -2,13 +2,9 @@
 import json
 
 import pytest
-from propagation_helpers import TINY_STAGE2, files_under, load_json
 
 from posewarper.propagation import propagate_annotations
-
-
-class Crash(Exception):
-    pass
+from tests.helpers.propagation import TINY_STAGE2, Crash, files_under, load_json, watch_video_parts
 
 
 def _run(tiny_data, out, method='copy', **kwargs):
@@ -20,25 +16,25 @@ def _run(tiny_data, out, method='copy', **kwargs):
         data_root=str(tiny_data), label_interval=7, progress=False, **extra, **kwargs)
 
 
-def test_resume_after_a_crash_skips_finished_videos(tiny_data, stage2_ckpt, tmp_path):
+def test_resume_after_a_crash_skips_finished_videos(tiny_data, stage2_ckpt, tmp_path,
+                                                    monkeypatch):
     clean = tmp_path / 'clean' / 'pw.json'
     _run(tiny_data, clean, 'posewarper', ckpt=stage2_ckpt, per_video_dir=str(clean.parent / 'v'))
 
     out = tmp_path / 'crash' / 'pw.json'
-    done = []
-
-    def crash(name):
-        done.append(name)
-        raise Crash(name)
-
+    parts = watch_video_parts(monkeypatch, crash_after=1)  # a crash once a video is cached
     with pytest.raises(Crash):
-        _run(tiny_data, out, 'posewarper', ckpt=stage2_ckpt, on_video_done=crash)
+        _run(tiny_data, out, 'posewarper', ckpt=stage2_ckpt)
+    done = list(parts.written)
     # no output yet; the finished video is cached, nothing else
+    assert len(done) == 1
     assert files_under(out.parent) == ['pw.json.parts', f'pw.json.parts/{done[0]}.json']
 
-    computed = []
-    summary = _run(tiny_data, out, 'posewarper', ckpt=stage2_ckpt, on_video_done=computed.append,
+    parts.written.clear()
+    parts.crash_after = None
+    summary = _run(tiny_data, out, 'posewarper', ckpt=stage2_ckpt,
                    per_video_dir=str(out.parent / 'v'))
+    computed = parts.written
     assert summary['cached'] == 1 and done[0] not in computed and len(computed) == 1
     assert out.read_bytes() == clean.read_bytes()
     assert files_under(out.parent) == files_under(clean.parent)  # cache removed
@@ -46,26 +42,29 @@ def test_resume_after_a_crash_skips_finished_videos(tiny_data, stage2_ckpt, tmp_
         assert (out.parent / 'v' / name).read_bytes() == (clean.parent / 'v' / name).read_bytes()
 
 
-def test_cached_videos_are_used_only_with_the_same_settings(tiny_data, tmp_path):
+def test_cached_videos_are_used_only_with_the_same_settings(tiny_data, tmp_path, monkeypatch):
     out = tmp_path / 'copy.json'
-    names = []
+    parts = watch_video_parts(monkeypatch, crash_after=1)
     with pytest.raises(Crash):
-        _run(tiny_data, out, on_video_done=lambda n: (names.append(n), (_ for _ in ()).throw(
-            Crash())))
-    part = out.parent / 'copy.json.parts' / f'{names[0]}.json'
+        _run(tiny_data, out)
+    part = out.parent / 'copy.json.parts' / f'{parts.written[0]}.json'
     cached = load_json(part)
     # a cached video is taken as it is: mark it to see it in the output
     cached['annotations'][0]['method'] = 'from-cache'
     part.write_text(json.dumps(cached))
-    (out.parent / 'copy.json.parts' / '.x.json.123.tmp').write_text('{"half')  # crash leftover
+    # the temporary file of a write a crash interrupted
+    (part.parent / f'.{part.name}.k2j3h4.tmp.json').write_text('{"half')
+    parts.crash_after = None
     summary = _run(tiny_data, out)
     assert summary['cached'] == 1
     assert 'from-cache' in out.read_text()
     assert not (out.parent / 'copy.json.parts').exists()
 
     # other settings (here max_offset) make the cached video stale: it is recomputed
+    parts.written.clear()
+    parts.crash_after = 1
     with pytest.raises(Crash):
-        _run(tiny_data, out, on_video_done=lambda n: (_ for _ in ()).throw(Crash()))
+        _run(tiny_data, out)
     part.write_text(json.dumps(dict(load_json(part), annotations=[])))
     summary = _run(tiny_data, out, max_offset=2)
     assert summary['cached'] == 0

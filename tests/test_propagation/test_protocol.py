@@ -1,10 +1,10 @@
 """The propagation protocol: nearest labelled frame, ties to the earlier one, ±max_offset only."""
 import pytest
-from propagation_helpers import frame_index, load_json, pseudo_annotations
 
 from posewarper.datasets import PoseTrackSparseDataset
 from posewarper.propagation import (assign_sources, check_max_offset, group_by_source,
                                     propagate_annotations)
+from tests.helpers.propagation import frame_index, load_json, pseudo_annotations
 
 
 def test_nearest_labelled_frame_wins():

@@ -2,10 +2,8 @@
 import json
 
 import numpy as np
-import pytest
 
-from posewarper.propagation import (Pose, merge_output, per_video_documents, pseudo_annotation,
-                                    write_json_atomic)
+from posewarper.propagation import Pose, merge_output, per_video_documents, pseudo_annotation
 
 
 def _image(i: int, video: str = '000001_synth') -> dict:
@@ -61,14 +59,3 @@ def test_per_video_documents_make_track_ids_valid():
     a = docs['000001_synth.json']['annotations']
     assert [x['track_id'] for x in a] == [0, 1, 0, 1]
     assert [x['track_id'] for x in docs['b.json']['annotations']] == [3]
-
-
-def test_write_json_atomic(tmp_path):
-    path = tmp_path / 'sub' / 'x.json'
-    write_json_atomic(str(path), {'a': 1})
-    assert json.loads(path.read_text()) == {'a': 1}
-    with pytest.raises(ValueError):
-        write_json_atomic(str(path), {'a': float('nan')})
-    # the old file is intact and no temporary file is left
-    assert json.loads(path.read_text()) == {'a': 1}
-    assert [p.name for p in path.parent.iterdir()] == ['x.json']

@@ -1,10 +1,7 @@
-"""Bad arguments raise a clear ValueError; json files are written atomically."""
-import json
-import os
-
+"""Bad arguments raise a clear ValueError (atomic json writing: ``tests/test_fileio``)."""
 import pytest
 
-from posewarper.synthetic import make_synthetic_posetrack, write_json_atomic
+from posewarper.synthetic import make_synthetic_posetrack
 
 GOOD = dict(videos=1, frames=1, width=64, height=48)
 
@@ -38,14 +35,3 @@ def test_unwritable_out_dir(tmp_path):
         make_synthetic_posetrack(str(blocker), **GOOD)
     with pytest.raises(ValueError, match='out_dir'):
         make_synthetic_posetrack('', **GOOD)
-
-
-def test_json_write_is_atomic(tmp_path):
-    path = tmp_path / 'doc.json'
-    write_json_atomic(str(path), {'a': [1, 2]})
-    assert json.loads(path.read_text()) == {'a': [1, 2]}
-    before = path.read_bytes()
-    with pytest.raises(TypeError):
-        write_json_atomic(str(path), {'a': object()})  # fails half way through encoding
-    assert path.read_bytes() == before
-    assert os.listdir(str(tmp_path)) == ['doc.json']

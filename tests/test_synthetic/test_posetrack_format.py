@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from posewarper.synthetic import make_synthetic_posetrack, posetrack18_categories
+from posewarper.fileio import posetrack18_categories
+from posewarper.synthetic import make_synthetic_posetrack
 
 VIDEOS, FRAMES, WIDTH, HEIGHT = 2, 8, 192, 144
 IMAGE_KEYS = ['has_no_densepose', 'is_labeled', 'file_name', 'nframes', 'frame_id', 'vid_id',

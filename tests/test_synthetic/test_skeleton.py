@@ -1,7 +1,8 @@
 """The articulated figure: PoseTrack18 metadata, proportions and left/right under rotation."""
 import numpy as np
 
-from posewarper.synthetic import KEYPOINT_NAMES, SKELETON, BodyShape, posetrack18_categories
+from posewarper.fileio import PT18_KEYPOINT_NAMES, PT18_SKELETON, posetrack18_categories
+from posewarper.synthetic import KEYPOINT_NAMES, SKELETON, BodyShape
 from posewarper.synthetic.config import SyntheticConfig
 from posewarper.synthetic.motion import Oscillator, PersonMotion, SceneLayout
 from posewarper.synthetic.skeleton import forward_kinematics
@@ -27,6 +28,9 @@ def test_categories_match_posetrack18():
     assert cat['keypoints'][:3] == ['nose', 'head_bottom', 'head_top']
     assert len(cat['keypoints']) == 17 == len(KEYPOINT_NAMES)
     assert cat['skeleton'] == OFFICIAL_SKELETON == [list(s) for s in SKELETON]
+    # the generator's skeleton is the PoseTrack18 one of posewarper.fileio, not a copy of it
+    assert KEYPOINT_NAMES is PT18_KEYPOINT_NAMES and SKELETON is PT18_SKELETON
+    assert cat['keypoints'] == list(KEYPOINT_NAMES)
 
 
 def test_standing_pose_proportions():

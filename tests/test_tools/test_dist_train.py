@@ -7,18 +7,16 @@ The tests check that both ranks trained on disjoint shards, that their weights a
 afterwards (gradients were all-reduced), and that exactly one checkpoint was written. Each run gets
 its own free port and a hard timeout that kills the whole process group.
 """
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'test_engine'))
-from tiny_training import (REPO_ROOT, check, check_two_rank_run, free_port,  # noqa: E402
-                           make_tiny_data, run, subprocess_env, write_tiny_config)
-
-import posewarper  # noqa: F401,E402  (safe-load globals for mmengine checkpoints)
+from tests.helpers.tiny_training import (REPO_ROOT, check, check_two_rank_run, free_port,
+                                         make_tiny_data, run, subprocess_env, write_tiny_config)
 
 TIMEOUT = 300  # seconds; a run takes ~30-60 s on a 2-core machine
+
+pytestmark = pytest.mark.slow  # launches the shell tools (torchrun, srun) and trains
 
 
 @pytest.fixture(scope='module')

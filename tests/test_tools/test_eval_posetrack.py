@@ -88,6 +88,7 @@ def test_nan_written_as_null(tool, tmp_path):
     assert result['Total'] == 100.0
 
 
+@pytest.mark.slow  # a subprocess
 def test_runs_as_a_script(dirs, tmp_path):
     out = tmp_path / 'ap.json'
     proc = subprocess.run(

@@ -2,14 +2,13 @@
 
 Each fenced block of docs/inference.md is preceded by ``<!-- cpu-test: <file>::<test> -->``; the
 test named runs that command with the tiny config (and a random-weight RTMDet-tiny or whole-frame
-boxes) on generated videos. Checked here: every block has a marker naming an existing test, and
-every script and ``--flag`` of a shell block appears in that test's file (python blocks are
-executed by their test).
+boxes) on generated videos; the python block is executed by :func:`test_python_api`. That every
+block has such a marker, and that the test covers its scripts and flags, is checked with the
+other docs by ``tests/test_docs/test_doc_commands.py``.
 """
 import importlib.util
 import json
 import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -106,6 +105,7 @@ def _check_json(path, num_frames, people=None):
     return pred
 
 
+@pytest.mark.slow  # runs tools/infer.py in a subprocess
 def test_video_with_detector(assets, tmp_path):
     """docs/inference.md "A video": detector config + weights, in a subprocess."""
     preds, vis = tmp_path / 'outputs' / 'preds', tmp_path / 'outputs' / 'vis'
@@ -233,30 +233,3 @@ def test_options_mirror_mmpose_inferencer_demo():
     accepted = (PoseWarperInferencer.preprocess_kwargs | PoseWarperInferencer.forward_kwargs
                 | PoseWarperInferencer.visualize_kwargs | PoseWarperInferencer.postprocess_kwargs)
     assert set(call_args) - {'inputs'} <= accepted
-
-
-def test_doc_blocks_are_covered():
-    blocks = _doc_blocks()
-    runnable = [b for b in blocks if b[1] in ('bash', 'python')]
-    assert len(runnable) >= 5
-    for marker, lang, code in runnable:
-        assert marker, f'docs/inference.md: a {lang} block has no <!-- cpu-test: ... --> marker'
-        path, _, name = marker.partition('::')
-        source = (REPO_ROOT / path).read_text()
-        assert re.search(rf'^def {name}\(', source, re.M), f'no test {marker}'
-        if lang == 'python':  # the test executes the block itself
-            assert 'test_python_api' in name
-            continue
-        for command in code.replace('\\\n', ' ').splitlines():
-            words = shlex.split(command.split(' #')[0])
-            if not words:
-                continue
-            for word in words:
-                if word.startswith(('tools/', 'benchmarks/', 'configs/')):
-                    assert (REPO_ROOT / word).exists(), word
-                if word.startswith('--'):
-                    assert word in source, f'{marker}: {word} is not exercised'
-            script = words[1]
-            assert Path(script).name in source or script in source, (marker, script)
-            if script == 'tools/infer.py':
-                infer.parse_args(words[2:])

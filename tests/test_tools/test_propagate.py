@@ -3,17 +3,14 @@
 import re
 import shlex
 import shutil
-import sys
 from pathlib import Path
 from typing import List
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO_ROOT / 'tests' / 'test_propagation'))
-from propagation_helpers import (TINY_STAGE1, TINY_STAGE2, files_under, load_json,  # noqa: E402
-                                 pseudo_annotations, save_random_checkpoint, sparse_json,
-                                 write_json)
+from tests.helpers.propagation import (REPO_ROOT, TINY_STAGE1, TINY_STAGE2, files_under, load_json,
+                                       pseudo_annotations, save_random_checkpoint, sparse_json,
+                                       write_json)
 
 DOC = REPO_ROOT / 'docs' / 'propagation.md'
 AP_KEYS = ['Head', 'Shou', 'Elb', 'Wri', 'Hip', 'Knee', 'Ankl', 'Total']

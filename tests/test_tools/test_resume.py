@@ -4,24 +4,25 @@ A run checkpoints every iteration and is parked by the probe hook right after th
 checkpoint, then SIGKILLed (its whole process group). The restart with ``--resume`` (auto: the
 latest checkpoint of the work dir) must start at iteration 2 with the optimizer (Adam moments)
 and LR-scheduler state that were saved, and finish the remaining iterations. The checkpoints are
-read with torch's default ``weights_only`` loader, as mmengine does.
+read with torch's default ``weights_only`` loader, as mmengine does (the run through the configs'
+``SafeCheckpointLoadingHook``, the test through ``safe_checkpoint_loading``).
 """
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'test_engine'))
-from tiny_training import (PYTHON, REPO_ROOT, check, checkpoints, kill_group,  # noqa: E402
-                           load_probe, make_tiny_data, run, subprocess_env, write_tiny_config)
-
-import posewarper  # noqa: F401,E402  (safe-load globals for mmengine checkpoints)
+from posewarper.utils import safe_checkpoint_loading
+from tests.helpers.tiny_training import (PYTHON, REPO_ROOT, check, checkpoints, kill_group,
+                                         load_probe, make_tiny_data, run, subprocess_env,
+                                         write_tiny_config)
 
 TIMEOUT = 240
 MAX_ITERS = 5
+
+pytestmark = pytest.mark.slow  # trains, kills the process and resumes
 
 
 @pytest.fixture(scope='module')
@@ -74,7 +75,8 @@ def test_resume_after_sigkill(tmp_path, tiny_data):
         kill_group(proc)  # SIGKILL mid-run, as a crashed or pre-empted job
     assert proc.returncode == -9
     assert checkpoints(work_dir) == ['iter_1.pth', 'iter_2.pth']
-    saved = torch.load(work_dir / 'iter_2.pth', map_location='cpu')  # weights_only default
+    with safe_checkpoint_loading():  # weights_only default, with posewarper's allow-list
+        saved = torch.load(work_dir / 'iter_2.pth', map_location='cpu')
     assert saved['meta']['iter'] == 2
 
     resumed = write_tiny_config(

@@ -2,25 +2,27 @@
 
 mim runs MMPose's own ``.mim/tools/train.py``/``test.py``, which build mmengine's ``Runner`` (they
 ignore ``runner_type``); the config's ``custom_imports`` loads posewarper, installed. The launch
-happens from a folder outside the repository with only the probe-hook helper on PYTHONPATH, so
-posewarper can only come from the installed package.
+happens from a folder outside the repository with only the repository root on PYTHONPATH (for the
+probe hook, ``tests.helpers.tiny_training``), so posewarper can only come from the installed
+package.
 """
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'test_engine'))
-from tiny_training import (PYTHON, check, checkpoints, free_port, make_tiny_data, run,  # noqa: E402
-                           subprocess_env, write_tiny_config)
+from tests.helpers.tiny_training import (PYTHON, REPO_ROOT, check, checkpoints, free_port,
+                                         make_tiny_data, run, subprocess_env, write_tiny_config)
 
 MIM = str(Path(PYTHON).parent / 'mim')
 TIMEOUT = 300
 
-pytestmark = pytest.mark.skipif(
-    shutil.which(MIM) is None, reason='openmim is not installed (tools/setup_env.sh installs it)')
+pytestmark = [
+    pytest.mark.slow,  # trains and tests through mim's processes
+    pytest.mark.skipif(shutil.which(MIM) is None,
+                       reason='openmim is not installed (tools/setup_env.sh installs it)'),
+]
 
 
 @pytest.fixture(scope='module')
@@ -30,8 +32,9 @@ def tiny_data(tmp_path_factory) -> Path:
 
 def mim_env(**extra: str) -> dict:
     env = subprocess_env(**extra)
-    # only the probe-hook helper on the path: posewarper must come from the installed package
-    env['PYTHONPATH'] = str(Path(__file__).resolve().parents[1] / 'test_engine')
+    # only the repository root on the path, for the probe hook (tests.helpers.tiny_training):
+    # posewarper lives under projects/, so it must come from the installed package
+    env['PYTHONPATH'] = str(REPO_ROOT)
     return env
 
 

@@ -21,7 +21,9 @@ default_hooks = dict(
 
 custom_hooks = [
     # make BatchNorm running statistics identical on all ranks at the end of each epoch
-    dict(type='SyncBuffersHook')
+    dict(type='SyncBuffersHook'),
+    # load_from / resume read mmengine checkpoints under torch's safe unpickler
+    dict(type='SafeCheckpointLoadingHook'),
 ]
 
 env_cfg = dict(

@@ -4,11 +4,6 @@ Importing it registers :class:`PoseWarperInferencer` in MMPose's ``INFERENCERS``
 ``'posewarper'`` and by class name).
 """
 from .inferencers import PoseWarperInferencer
-from .streaming_aggregator import (OFFICIAL_OFFSETS, OFFICIAL_WEIGHTS, StreamingAggregator,
-                                   StreamingResult, as_bboxes, check_frame_window,
-                                   naive_window_predict, temporal_window)
+from .streaming_aggregator import StreamingAggregator, StreamingResult, as_bboxes
 
-__all__ = [
-    'PoseWarperInferencer', 'StreamingAggregator', 'StreamingResult', 'naive_window_predict',
-    'check_frame_window', 'temporal_window', 'as_bboxes', 'OFFICIAL_OFFSETS', 'OFFICIAL_WEIGHTS'
-]
+__all__ = ['PoseWarperInferencer', 'StreamingAggregator', 'StreamingResult', 'as_bboxes']

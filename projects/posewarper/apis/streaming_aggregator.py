@@ -30,76 +30,15 @@ import torch
 import torch.nn as nn
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.structures import PixelData
-from mmpose.models.utils.tta import flip_heatmaps
 from mmpose.structures import PoseDataSample
 from torch import Tensor
 
-#: The official test window of PoseWarper (PoseTrack18): offsets ±2, reference first.
-OFFICIAL_OFFSETS = (0, -1, 1, -2, 2)
-OFFICIAL_WEIGHTS = (0.3, 0.25, 0.25, 0.1, 0.1)
+from ..datasets.frame_window import OFFICIAL_OFFSETS, OFFICIAL_WEIGHTS, check_frame_window
+from ..models.heads import PoseWarperHead
+from ..models.utils import crop_heatmaps
 
 # A crop is identified by its frame index and its box (x1, y1, x2, y2).
 CropKey = Tuple[int, Tuple[float, float, float, float]]
-
-
-def check_frame_window(frame_offsets: Sequence[int],
-                       frame_weights: Sequence[float]) -> Tuple[List[int], List[float]]:
-    """Validate a test window as the dataset does (``docs/design.md``).
-
-    Args:
-        frame_offsets (Sequence[int]): T offsets, the reference frame's ``0`` first.
-        frame_weights (Sequence[float]): T non-negative weights summing to 1.
-
-    Returns:
-        tuple: the offsets as ints and the weights as floats.
-    """
-    offsets = list(frame_offsets)
-    if not offsets or not all(
-            isinstance(o, (int, np.integer)) and not isinstance(o, bool) for o in offsets):
-        raise ValueError(f'frame_offsets must be a non-empty list of ints, got {frame_offsets!r}')
-    if offsets[0] != 0:
-        raise ValueError(f'frame_offsets must start with 0 (the reference frame comes first), '
-                         f'got {offsets}')
-    weights = [float(w) for w in frame_weights]
-    if len(weights) != len(offsets):
-        raise ValueError(f'frame_weights ({len(weights)} entries) must match frame_offsets '
-                         f'({len(offsets)} entries)')
-    if any(not w >= 0 for w in weights) or not np.isclose(sum(weights), 1.0):
-        raise ValueError(f'frame_weights must be >= 0 and sum to 1, got {weights}')
-    return [int(o) for o in offsets], weights
-
-
-def temporal_window(k: int, frame_weights: Optional[Sequence[float]] = None
-                    ) -> Tuple[List[int], List[float]]:
-    """Offsets and weights of the window ``-k..k``.
-
-    Offsets are ordered ``0, -1, 1, ..., -k, k`` (reference first). Weights: ``frame_weights`` if
-    given (in that order); else the official ``0.3, 0.25, 0.25, 0.1, 0.1`` for ``k == 2``, and
-    otherwise the triangular weights ``(k + 1 - |δ|)`` normalised to sum 1 (``k = 1``:
-    ``0.5, 0.25, 0.25``; ``k = 0``: ``1``).
-
-    Args:
-        k (int): Half window, ``>= 0``; 0 is single-frame.
-        frame_weights (Sequence[float], optional): Explicit weights, ``2k + 1`` entries summing
-            to 1.
-
-    Returns:
-        tuple: ``frame_offsets`` and ``frame_weights``.
-    """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
-        raise ValueError(f'temporal_window must be an int >= 0 (0: single frame, k: offsets '
-                         f'-k..k), got {k!r}')
-    offsets = [0] + [s * d for d in range(1, k + 1) for s in (-1, 1)]
-    if frame_weights is None:
-        if k == 2:
-            frame_weights = OFFICIAL_WEIGHTS
-        else:
-            raw = np.array([k + 1 - abs(o) for o in offsets], dtype=np.float64)
-            frame_weights = (raw / raw.sum()).tolist()
-    elif len(frame_weights) != len(offsets):
-        raise ValueError(f'temporal_window={k} needs {len(offsets)} frame_weights (offsets '
-                         f'{offsets}), got {len(frame_weights)}: {list(frame_weights)}')
-    return check_frame_window(offsets, frame_weights)
 
 
 def _box_key(box: np.ndarray) -> Tuple[float, float, float, float]:
@@ -164,9 +103,9 @@ class StreamingAggregator:
     Push frames (and their person boxes) one at a time with :meth:`push`; frame ``t`` is emitted
     as soon as frame ``t + max_offset`` has arrived, and the remaining frames by :meth:`flush`
     at the end of the video. Supporting frames outside the video are clipped to it exactly like
-    :class:`PoseTrackSparsePairDataset` does in test mode: a clipped index reads that frame's
+    :class:`PoseTrackSparseClipDataset` does in test mode: a clipped index reads that frame's
     heatmaps. The emitted heatmaps equal those of ``PoseWarper.predict`` on the same windows
-    (:func:`naive_window_predict`) up to float rounding.
+    up to float rounding (the tests compare them).
 
     What is computed per frame (``P`` people, ``J`` = distinct clipped supporting frames other
     than the reference, with a non-zero weight):
@@ -319,13 +258,7 @@ class StreamingAggregator:
     def _frame_heatmaps(self, packed: List[dict]) -> Tensor:
         """Per-crop heatmaps ``(M, V, K, h, w)`` of packed single-frame samples."""
         data = self.model.data_preprocessor(pseudo_collate(packed), False)
-        inputs = data['inputs']
-        if inputs.dim() == 5:
-            inputs = inputs.flatten(0, 1)
-        views = [self.head.forward(self.model.extract_feat(inputs))]
-        if self._num_views == 2:
-            views.append(self.head.forward(self.model.extract_feat(inputs.flip(-1))))
-        return torch.stack(views, dim=1)
+        return crop_heatmaps(self.model, data['inputs'], flip=self._num_views == 2)
 
     def _fill_cache(self, keys: List[CropKey], ref_idx: int, packed: Dict[CropKey, dict]) -> None:
         """Compute the heatmaps of the keys not cached yet, ``max_batch`` crops per call."""
@@ -407,12 +340,8 @@ class StreamingAggregator:
         test_cfg = self.model.test_cfg
         heatmaps = agg[:, 0]
         if V == 2:
-            flipped = flip_heatmaps(
-                agg[:, 1],
-                flip_mode=test_cfg.get('flip_mode', 'heatmap'),
-                flip_indices=own[0]['data_samples'].metainfo['flip_indices'],
-                shift_heatmap=test_cfg.get('shift_heatmap', False))
-            heatmaps = (heatmaps + flipped) * 0.5
+            heatmaps = PoseWarperHead.merge_flip(
+                heatmaps, agg[:, 1], own[0]['data_samples'].metainfo['flip_indices'], test_cfg)
         preds = self.head.decode(heatmaps)
         fields = None
         if test_cfg.get('output_heatmaps', False):
@@ -420,52 +349,3 @@ class StreamingAggregator:
         samples = self.model.add_pred_to_datasample(preds, fields,
                                                     [p['data_samples'] for p in own])
         return StreamingResult(t, img, samples, heatmaps, meta)
-
-
-def naive_window_predict(model: nn.Module,
-                         pipeline: Callable,
-                         frames: Sequence[np.ndarray],
-                         frame_idx: int,
-                         bboxes: Optional[Union[np.ndarray, Sequence]] = None,
-                         frame_offsets: Sequence[int] = OFFICIAL_OFFSETS,
-                         frame_weights: Sequence[float] = OFFICIAL_WEIGHTS,
-                         dataset_meta: Optional[dict] = None,
-                         img_path: Optional[str] = None) -> List[PoseDataSample]:
-    """The reference path: ``PoseWarper.predict`` on the window of each box of one frame.
-
-    Each window holds frames ``clip(frame_idx + δ)`` (clipped to ``frames``) cropped with the box
-    of ``frame_idx``, reference first, as the test dataset builds them; the whole window goes
-    through the backbone and the head's :meth:`aggregate`.
-
-    Args:
-        model (nn.Module): The estimator (eval mode).
-        pipeline (Callable): The model's multi-frame test pipeline.
-        frames (Sequence[np.ndarray]): All frames of the video.
-        frame_idx (int): The reference frame.
-        bboxes (np.ndarray, optional): ``(P, 4|5)`` boxes of the reference frame; ``None`` is
-            the whole frame.
-        frame_offsets, frame_weights: The window.
-        dataset_meta (dict, optional): Default: ``model.dataset_meta``.
-        img_path (str, optional): ``img_path`` of the samples.
-
-    Returns:
-        List[PoseDataSample]: One per box, as ``model.test_step`` returns them.
-    """
-    offsets, weights = check_frame_window(frame_offsets, frame_weights)
-    boxes = as_bboxes(bboxes, frames[frame_idx])
-    if len(boxes) == 0:
-        return []
-    meta = dataset_meta if dataset_meta is not None else getattr(model, 'dataset_meta', {})
-    idx = [min(max(frame_idx + o, 0), len(frames) - 1) for o in offsets]
-    samples = []
-    for box in boxes:
-        samples.append(pipeline(dict(
-            img=[frames[j] for j in idx],
-            img_path=img_path or f'{frame_idx:06d}.jpg',
-            bbox=box[None, :4],
-            bbox_score=box[4:5],
-            frame_offsets=[j - frame_idx for j in idx],
-            frame_weights=weights,
-            **(meta or {}))))
-    with torch.no_grad():
-        return model.test_step(pseudo_collate(samples))

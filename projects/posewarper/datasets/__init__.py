@@ -1,8 +1,13 @@
-from .posetrack_sparse_dataset import PoseTrackSparseDataset
-from .posetrack_sparse_pair_dataset import PoseTrackSparsePairDataset
+from .frame_window import (OFFICIAL_OFFSETS, OFFICIAL_WEIGHTS, check_frame_window, clip_window,
+                           temporal_window)
+from .posetrack_sparse_clip_dataset import PoseTrackSparseClipDataset
+from .posetrack_sparse_dataset import (PoseTrackSparseDataset, annotated_image_ids,
+                                       labelled_image_ids)
 from .transforms import FrameBroadcaster, LoadMultiFrameImages, PackMultiFramePoseInputs
 
 __all__ = [
-    'PoseTrackSparseDataset', 'PoseTrackSparsePairDataset', 'FrameBroadcaster',
-    'LoadMultiFrameImages', 'PackMultiFramePoseInputs'
+    'PoseTrackSparseDataset', 'PoseTrackSparseClipDataset', 'FrameBroadcaster',
+    'LoadMultiFrameImages', 'PackMultiFramePoseInputs', 'OFFICIAL_OFFSETS', 'OFFICIAL_WEIGHTS',
+    'check_frame_window', 'clip_window', 'temporal_window', 'annotated_image_ids',
+    'labelled_image_ids'
 ]

@@ -1,8 +1,10 @@
-"""Training infrastructure: the runner that makes one config train on GPUs and CPUs alike."""
+"""Training infrastructure: the runner that makes one config train on GPUs and CPUs alike, and
+the hook that lets runs load mmengine checkpoints under torch's safe unpickler."""
 from .dist import cpu_model_wrapper_cfg, destroy_dist, init_cpu_dist, uses_cpu_distributed
+from .hooks import SafeCheckpointLoadingHook
 from .runner import PoseWarperRunner, build_runner
 
 __all__ = [
-    'PoseWarperRunner', 'build_runner', 'cpu_model_wrapper_cfg', 'destroy_dist', 'init_cpu_dist',
-    'uses_cpu_distributed'
+    'PoseWarperRunner', 'SafeCheckpointLoadingHook', 'build_runner', 'cpu_model_wrapper_cfg',
+    'destroy_dist', 'init_cpu_dist', 'uses_cpu_distributed'
 ]

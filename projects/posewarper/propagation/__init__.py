@@ -3,9 +3,10 @@
 
 - :mod:`.protocol`: which labelled frame feeds which unlabelled frame;
 - :mod:`.copy_propagator`, :mod:`.farneback`, :mod:`.single_frame`,
-  :mod:`.posewarper_propagator`: the methods (:class:`BasePropagator` interface);
+  :mod:`.posewarper_propagator`: the methods (:class:`BasePropagator` interface), registered in
+  :data:`~posewarper.registry.PROPAGATORS` by name;
 - :mod:`.sparse_videos`: reading a PoseTrack18 json into videos with labelled frames;
-- :mod:`.writer`: the PoseTrack18 json output;
+- :mod:`.writer`: the pseudo-label records and the merged / per-video output documents;
 - :mod:`.runner`: the resumable whole-file driver behind ``tools/propagate.py``.
 
 The methods and :func:`propagate_video` read frames only through a ``get_frame`` callable, so a
@@ -19,7 +20,7 @@ from .runner import (METHODS, MODEL_METHODS, build_propagator, propagate_annotat
                      propagate_video, video_tasks)
 from .sparse_videos import FrameLoader, SparseVideo, annotation_to_pose, load_sparse_videos
 from .structures import FrameGetter, Pose, PropagationTask, TaskResult
-from .writer import merge_output, per_video_documents, pseudo_annotation, write_json_atomic
+from .writer import merge_output, per_video_documents, pseudo_annotation
 
 __all__ = [
     'BasePropagator', 'CopyPropagator', 'FarnebackPropagator', 'sample_bilinear',
@@ -27,5 +28,5 @@ __all__ = [
     'build_propagator', 'propagate_annotations', 'propagate_video', 'video_tasks',
     'FrameLoader', 'SparseVideo', 'annotation_to_pose', 'load_sparse_videos', 'FrameGetter',
     'Pose', 'PropagationTask', 'TaskResult', 'merge_output', 'per_video_documents',
-    'pseudo_annotation', 'write_json_atomic'
+    'pseudo_annotation'
 ]

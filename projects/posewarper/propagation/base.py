@@ -12,11 +12,14 @@ class BasePropagator(metaclass=ABCMeta):
     that has targets) and a ``get_frame`` callable that returns a frame image by index, so it
     can batch work across the whole video and never touches files itself.
 
-    Subclasses set :attr:`name` and implement :meth:`propagate`.
+    Subclasses set :attr:`name`, implement :meth:`propagate` and register in
+    :data:`~posewarper.registry.PROPAGATORS` under :attr:`name`.
     """
 
     #: Name of the method in the output json (``"method"`` of each pseudo-label).
     name: str = ''
+    #: Whether the method runs a pose model (built with ``model`` and ``batch_size``).
+    needs_model: bool = False
 
     def frames_needed(self, tasks: Sequence[PropagationTask]) -> Set[int]:
         """Indices of the frames :meth:`propagate` will read (checked before any work starts).

@@ -3,10 +3,12 @@ from typing import List, Sequence, Set
 
 import numpy as np
 
+from ..registry import PROPAGATORS
 from .base import BasePropagator
 from .structures import FrameGetter, PropagationTask, TaskResult
 
 
+@PROPAGATORS.register_module(name='copy')
 class CopyPropagator(BasePropagator):
     """The trivial baseline: Pose B = Pose A; every joint gets score 1.0."""
 

@@ -4,6 +4,7 @@ from typing import Dict, List, Sequence, Set
 import cv2
 import numpy as np
 
+from ..registry import PROPAGATORS
 from .base import BasePropagator
 from .structures import FrameGetter, PropagationTask, TaskResult
 
@@ -32,6 +33,7 @@ def sample_bilinear(field: np.ndarray, points: np.ndarray) -> np.ndarray:
     return top * (1 - ay) + bottom * ay
 
 
+@PROPAGATORS.register_module(name='farneback')
 class FarnebackPropagator(BasePropagator):
     """Move each labelled joint frame by frame along Farneback optical flow.
 

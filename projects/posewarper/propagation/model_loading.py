@@ -1,21 +1,12 @@
 """Build a pose model from a config and a checkpoint, refusing checkpoints that do not fit."""
 import os.path as osp
-import warnings
 from typing import Union
 
 import torch.nn as nn
 from mmengine.config import Config
-from mmengine.runner import CheckpointLoader
 from mmpose.apis import init_model
 
-from ..utils.mmpose0x import (convert_mmpose0x_state_dict, is_mmpose0x_state_dict, match_state_dict,
-                              unwrap_checkpoint)
-
-
-def _examples(keys, limit: int = 3) -> str:
-    keys = list(keys)
-    more = f', ... ({len(keys)} in all)' if len(keys) > limit else ''
-    return ', '.join(keys[:limit]) + more
+from ..utils.checkpoint import load_pose_weights
 
 
 def init_pose_model(config: Union[str, Config], checkpoint: str,
@@ -23,8 +14,9 @@ def init_pose_model(config: Union[str, Config], checkpoint: str,
     """An MMPose model in eval mode with the weights of ``checkpoint``.
 
     The model, its ``dataset_meta`` and ``cfg`` come from MMPose's ``init_model``; the weights
-    are checked against the model before loading (MMPose only logs mismatches, which would make
-    propagation silently run with random weights). MMPose 0.x checkpoints are renamed on the fly.
+    are loaded by :func:`~posewarper.utils.load_pose_weights`, which refuses a checkpoint that
+    does not fit the model (MMPose only logs mismatches, which would make propagation silently
+    run with random weights).
 
     Args:
         config (str | Config): Model config (file or object).
@@ -36,8 +28,8 @@ def init_pose_model(config: Union[str, Config], checkpoint: str,
 
     Raises:
         FileNotFoundError: If the config or the checkpoint does not exist.
-        ValueError: If the config cannot be loaded or built, the checkpoint cannot be read, or
-            the checkpoint lacks weights of the model or has weights of another shape.
+        ValueError: If the config cannot be loaded or built, or the checkpoint cannot be read
+            or does not match the model.
     """
     config_name = config if isinstance(config, str) else (config.filename or '<config>')
     if isinstance(config, str):
@@ -50,36 +42,10 @@ def init_pose_model(config: Union[str, Config], checkpoint: str,
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint not found: {checkpoint}')
     try:
-        model = init_model(config, checkpoint=None, device=device)
+        model = init_model(config, checkpoint=None, device='cpu')
     except Exception as e:
         raise ValueError(f'cannot build the model of config {config_name}: {e}') from e
-    try:
-        state_dict = unwrap_checkpoint(
-            CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu'))
-    except Exception as e:
-        raise ValueError(f'cannot read checkpoint {checkpoint}: {e}') from e
-    if not hasattr(state_dict, 'items'):
-        raise ValueError(f'checkpoint {checkpoint} holds no state dict')
-    state_dict = {(k[len('module.'):] if k.startswith('module.') else k): v
-                  for k, v in state_dict.items()}
-    if is_mmpose0x_state_dict(state_dict):
-        state_dict, _ = convert_mmpose0x_state_dict(state_dict)
-    match = match_state_dict(state_dict, model.state_dict())
-    problems = []
-    if match['missing']:
-        problems.append(f'{len(match["missing"])} weight(s) of the model are missing '
-                        f'({_examples(match["missing"])})')
-    if match['shape_mismatch']:
-        problems.append(f'{len(match["shape_mismatch"])} weight(s) have another shape '
-                        f'({_examples(match["shape_mismatch"])})')
-    if problems:
-        raise ValueError(f'checkpoint {checkpoint} does not match config {config_name}: '
-                         + '; '.join(problems))
-    if match['unexpected']:
-        # e.g. a stage-2 checkpoint for the single-frame model: its stage-1 weights are intact
-        warnings.warn(f'checkpoint {checkpoint} has {len(match["unexpected"])} weight(s) that '
-                      f'config {config_name} does not use ({_examples(match["unexpected"])})')
-        state_dict = {k: v for k, v in state_dict.items() if k not in match['unexpected']}
-    model.load_state_dict(state_dict, strict=True)
+    load_pose_weights(model, checkpoint, config_name=config_name)
+    model.to(device)
     model.eval()
     return model

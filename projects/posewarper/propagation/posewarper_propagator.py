@@ -4,9 +4,10 @@ from typing import Iterator, List, NamedTuple, Sequence
 import numpy as np
 import torch
 import torch.nn as nn
-from mmpose.structures import PoseDataSample
 from torch import Tensor
 
+from ..models.utils import crop_heatmaps, images_to_inputs
+from ..registry import PROPAGATORS
 from .base import BasePropagator
 from .crop import TopdownCropper, input_to_image
 from .structures import FrameGetter, PropagationTask, TaskResult
@@ -19,20 +20,7 @@ class _Unit(NamedTuple):
     targets: Sequence[int]
 
 
-def images_to_inputs(model: nn.Module, crops: List[np.ndarray]) -> Tensor:
-    """Normalise ``(h, w, 3)`` BGR crops with the model's data preprocessor.
-
-    Returns:
-        Tensor: ``(N, 3, h, w)`` on the model's device.
-    """
-    inputs = [torch.from_numpy(np.ascontiguousarray(c.transpose(2, 0, 1))) for c in crops]
-    # MMPose's preprocessor records the padded shape in data samples: give it empty ones
-    data = dict(inputs=inputs, data_samples=[PoseDataSample() for _ in inputs])
-    batch = model.data_preprocessor(data, False)['inputs']
-    # PoseWarperDataPreprocessor folds single frames into clips of one frame
-    return batch.flatten(0, 1) if batch.dim() == 5 else batch
-
-
+@PROPAGATORS.register_module(name='posewarper')
 class PoseWarperPropagator(BasePropagator):
     """Warp the labelled frame's ground-truth heatmaps to the unlabelled frames.
 
@@ -56,6 +44,7 @@ class PoseWarperPropagator(BasePropagator):
     """
 
     name = 'posewarper'
+    needs_model = True
 
     def __init__(self, model: nn.Module, batch_size: int = 32):
         if not hasattr(getattr(model, 'head', None), 'warp'):
@@ -87,12 +76,9 @@ class PoseWarperPropagator(BasePropagator):
     @torch.no_grad()
     def frame_heatmaps(self, crops: List[np.ndarray]) -> Tensor:
         """Per-crop heatmaps ``(N, K, h, w)``, ``batch_size`` crops per backbone pass."""
-        out = []
-        for start in range(0, len(crops), self.batch_size):
-            inputs = images_to_inputs(self.model, crops[start:start + self.batch_size])
-            feats = self.model.extract_feat(inputs)
-            out.append(self.model.head.frame_heatmaps(feats, len(inputs))[:, 0])
-        return torch.cat(out)
+        batches = (crops[i:i + self.batch_size] for i in range(0, len(crops), self.batch_size))
+        return torch.cat(
+            [crop_heatmaps(self.model, images_to_inputs(self.model, b))[:, 0] for b in batches])
 
     def propagate(self, tasks: Sequence[PropagationTask],
                   get_frame: FrameGetter) -> List[TaskResult]:

@@ -17,23 +17,25 @@ import os
 import os.path as osp
 import shutil
 import sys
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.runner import set_random_seed
 from mmengine.utils import ProgressBar
 
+from ..fileio import remove_stale_temp_files, write_json_atomic
+from ..registry import PROPAGATORS
+# the methods register themselves in PROPAGATORS when imported
+from . import copy_propagator, farneback, posewarper_propagator, single_frame  # noqa: F401
 from .base import BasePropagator
-from .copy_propagator import CopyPropagator
-from .farneback import FarnebackPropagator
 from .protocol import assign_sources, check_max_offset, group_by_source
 from .sparse_videos import FrameLoader, SparseVideo, load_sparse_videos
 from .structures import FrameGetter, Pose, PropagationTask
-from .writer import merge_output, per_video_documents, pseudo_annotation, write_json_atomic
+from .writer import merge_output, per_video_documents, pseudo_annotation
 
-#: The methods of :func:`build_propagator` (the rows of the paper's Table 1 we reproduce).
-METHODS = ('posewarper', 'copy', 'farneback', 'single-frame')
+#: The registered methods (the rows of the paper's Table 1 we reproduce).
+METHODS = tuple(PROPAGATORS.module_dict)
 #: Methods that run a model and need ``config`` and ``checkpoint``.
-MODEL_METHODS = ('posewarper', 'single-frame')
+MODEL_METHODS = tuple(name for name, cls in PROPAGATORS.module_dict.items() if cls.needs_model)
 #: Bump when the cached per-video format or the results of a method change.
 CACHE_VERSION = 1
 
@@ -58,19 +60,13 @@ def build_propagator(method: str,
     """
     if method not in METHODS:
         raise ValueError(f'unknown method {method!r}; choose from {METHODS}')
-    if method == 'copy':
-        return CopyPropagator()
-    if method == 'farneback':
-        return FarnebackPropagator()
+    if method not in MODEL_METHODS:
+        return PROPAGATORS.build(dict(type=method))
     if not config or not checkpoint:
         raise ValueError(f'method {method} runs a model: give its config and checkpoint')
-    from .model_loading import init_pose_model  # imports torch/mmpose models only when used
+    from .model_loading import init_pose_model
     model = init_pose_model(config, checkpoint, device)
-    if method == 'posewarper':
-        from .posewarper_propagator import PoseWarperPropagator
-        return PoseWarperPropagator(model, batch_size)
-    from .single_frame import SingleFramePropagator
-    return SingleFramePropagator(model, batch_size)
+    return PROPAGATORS.build(dict(type=method, model=model, batch_size=batch_size))
 
 
 def video_tasks(frame_indices: Sequence[int], labelled: Dict[int, List[Pose]],
@@ -142,8 +138,7 @@ def propagate_annotations(ann_file: str,
                           device: str = 'cpu',
                           seed: int = 0,
                           batch_size: int = 32,
-                          progress: bool = True,
-                          on_video_done: Optional[Callable[[str], None]] = None) -> dict:
+                          progress: bool = True) -> dict:
     """Propagate the labelled poses of a PoseTrack18 json to the unlabelled frames.
 
     Args:
@@ -163,8 +158,6 @@ def propagate_annotations(ann_file: str,
         seed (int): Random seed (the methods are deterministic; set for any library code).
         batch_size (int): Crops per forward pass of the model methods.
         progress (bool): Show a progress bar over the videos.
-        on_video_done (callable, optional): Called with the video name after each video is
-            cached (used by tests to simulate a crash).
 
     Returns:
         dict: ``videos``, ``cached`` (videos taken from the cache), ``labelled_frames``,
@@ -207,7 +200,7 @@ def propagate_annotations(ann_file: str,
 
     set_random_seed(seed)
     os.makedirs(parts_dir, exist_ok=True)
-    _remove_stale_temp_files(parts_dir)
+    remove_stale_temp_files(parts_dir)
     bar = ProgressBar(len(plans), file=sys.stderr) if progress else None
     pseudo, propagated, num_cached = [], [], 0
     for video, tasks, part_path, cached in plans:
@@ -215,8 +208,6 @@ def propagate_annotations(ann_file: str,
             part = dict(fingerprint=fingerprint, video=video.name,
                         **_video_records(video, tasks, propagator))
             write_json_atomic(part_path, part)
-            if on_video_done is not None:
-                on_video_done(video.name)
         else:
             part, num_cached = cached, num_cached + 1
         pseudo.extend(part['annotations'])
@@ -232,24 +223,13 @@ def propagate_annotations(ann_file: str,
     if per_video_dir:
         for name, video_doc in per_video_documents(merged).items():
             path = osp.join(per_video_dir, name)
-            _remove_stale_temp_files(per_video_dir, name)
+            remove_stale_temp_files(per_video_dir, name)
             write_json_atomic(path, video_doc)
-    _remove_stale_temp_files(osp.dirname(osp.abspath(out)), osp.basename(out))
+    remove_stale_temp_files(osp.dirname(osp.abspath(out)), osp.basename(out))
     write_json_atomic(out, merged)
     shutil.rmtree(parts_dir)
     return dict(videos=len(videos), cached=num_cached, labelled_frames=len(labelled_ids),
                 propagated_frames=len(propagated), pseudo_labels=len(pseudo))
-
-
-def _remove_stale_temp_files(folder: str, name: str = '') -> None:
-    """Remove the temporary files a crash left while writing ``folder/name`` (all of
-    ``folder`` with no ``name``); :func:`write_json_atomic` names them ``.<name>.*.tmp``."""
-    if not osp.isdir(folder):
-        return
-    prefix = f'.{name}.' if name else '.'
-    for entry in os.listdir(folder):
-        if entry.startswith(prefix) and entry.endswith('.tmp'):
-            os.remove(osp.join(folder, entry))
 
 
 def _video_records(video: SparseVideo, tasks: Sequence[PropagationTask],

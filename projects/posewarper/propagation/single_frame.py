@@ -7,6 +7,7 @@ import torch.nn as nn
 from mmengine.dataset import pseudo_collate
 from mmpose.registry import TRANSFORMS
 
+from ..registry import PROPAGATORS
 from .base import BasePropagator
 from .crop import TopdownCropper
 from .structures import FrameGetter, PropagationTask, TaskResult
@@ -18,6 +19,7 @@ class _Unit(NamedTuple):
     target: int
 
 
+@PROPAGATORS.register_module(name='single-frame')
 class SingleFramePropagator(BasePropagator):
     """Detect the pose in Frame B with a single-frame top-down model, in A's person box.
 
@@ -33,6 +35,7 @@ class SingleFramePropagator(BasePropagator):
     """
 
     name = 'single-frame'
+    needs_model = True
 
     def __init__(self, model: nn.Module, batch_size: int = 32):
         if batch_size < 1:

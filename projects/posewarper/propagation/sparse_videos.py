@@ -1,12 +1,11 @@
 """Read a PoseTrack18 json into videos with their labelled frames and labelled persons.
 
-"Labelled" follows :class:`~posewarper.datasets.PoseTrackSparsePairDataset` exactly (its own
-selection code runs here): the frames of a sparse json that carry labels (``is_labeled: true``
-or an annotation), or, with ``label_interval=K``, every K-th of those frames of each video from
-position ``label_phase`` on, the selection the sparse-label training configs use.
+"Labelled" follows the sparse-label datasets exactly (their selection,
+:func:`~posewarper.datasets.labelled_image_ids`, runs here): the frames of a sparse json that
+carry labels (``is_labeled: true`` or an annotation), or, with ``label_interval=K``, every K-th
+of those frames of each video from position ``label_phase`` on, the selection the sparse-label
+training configs use.
 """
-import contextlib
-import io
 import os.path as osp
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -15,8 +14,8 @@ from typing import Dict, List, Optional, Set, Tuple
 import cv2
 import numpy as np
 
-from ..datasets.posetrack_sparse_pair_dataset import (PoseTrackSparsePairDataset, _coco_from_dict,
-                                                      _load_json)
+from ..datasets import labelled_image_ids
+from ..fileio import coco_index, frame_info, frame_path, load_posetrack_json, video_name_of
 from .structures import Pose
 
 
@@ -41,13 +40,13 @@ class SparseVideo:
     paths: Dict[int, str] = field(default_factory=dict)
 
     def frame_path(self, frame_idx: int) -> str:
-        """Image path of a frame, also for a frame not listed in ``images`` (same folder and
-        zero-padded naming as the listed frames, like the dataset resolves neighbours)."""
+        """Image path of a frame, also for a frame not listed in ``images`` (resolved like the
+        datasets resolve neighbours, zero-padded like the listed frames' names)."""
         if frame_idx in self.paths:
             return self.paths[frame_idx]
         ref = next(iter(self.paths.values()))
-        stem, ext = osp.splitext(osp.basename(ref))
-        return osp.join(osp.dirname(ref), f'{frame_idx:0{len(stem)}d}{ext}')
+        digits = len(osp.splitext(osp.basename(ref))[0])
+        return frame_path(ref, frame_idx, digits)
 
 
 def annotation_to_pose(ann: dict, img: dict, num_keypoints: int) -> Optional[Pose]:
@@ -110,14 +109,10 @@ def load_sparse_videos(ann_file: str,
     """
     if not osp.isfile(ann_file):
         raise FileNotFoundError(f'annotation file not found: {ann_file}')
-    # The dataset's own label selection, without loading any sample (lazy_init).
-    dataset = PoseTrackSparsePairDataset(
-        ann_file=ann_file, label_interval=label_interval, label_phase=label_phase,
-        test_mode=True, lazy_init=True)
-    doc = _load_json(ann_file, 'ann_file')
-    with contextlib.redirect_stdout(io.StringIO()):  # xtcocotools prints while indexing
-        coco = _coco_from_dict(doc, ann_file)
-    labelled_ids = dataset._labelled_img_ids(coco)
+    doc = load_posetrack_json(ann_file)
+    coco = coco_index(doc, ann_file)
+    labelled_ids = labelled_image_ids(
+        coco, ann_file, 1 if label_interval is None else label_interval, label_phase)
     if not labelled_ids:
         raise ValueError(f'{ann_file} has no labelled frame (no image with "is_labeled": true or '
                          f'an annotation, label_interval={label_interval}, '
@@ -126,8 +121,8 @@ def load_sparse_videos(ann_file: str,
     num_keypoints = (len(categories[0].get('keypoints', [])) if categories else 0) or 17
     videos: 'OrderedDict[str, SparseVideo]' = OrderedDict()
     for img in doc['images']:
-        info = dataset._video_info(img, ann_file)
-        name = osp.basename(osp.dirname(img['file_name'])) or info['vid_id']
+        info = frame_info(img, ann_file)
+        name = video_name_of(img) or info['vid_id']
         video = videos.setdefault(name, SparseVideo(name))
         idx = info['frame_idx']
         if idx in video.paths:

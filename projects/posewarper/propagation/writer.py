@@ -14,14 +14,11 @@ Output format (a PoseTrack18 merged json, COCO style):
 Per-video files hold the images of one video and their annotations, the form
 ``tools/eval_posetrack.py --pred-dir`` reads (track ids made unique per frame and < 10000).
 """
-import json
-import os
-import os.path as osp
-import tempfile
 from typing import Collection, Dict, List, Sequence
 
 import numpy as np
 
+from ..fileio import posetrack_document, video_name_of
 from .structures import Pose
 
 #: Decimals of written coordinates and scores: small files, byte-stable output.
@@ -101,7 +98,7 @@ def merge_output(doc: dict, labelled_image_ids: Collection, propagated_image_ids
     for img in doc['images']:
         images.append(dict(img, is_labeled=img['id'] in labelled or img['id'] in propagated))
         annotations.extend(by_image.get(img['id'], []))
-    return {'categories': doc['categories'], 'images': images, 'annotations': annotations}
+    return posetrack_document(images, annotations, doc['categories'])
 
 
 def per_video_documents(doc: dict) -> Dict[str, dict]:
@@ -115,9 +112,8 @@ def per_video_documents(doc: dict) -> Dict[str, dict]:
         anns.setdefault(ann['image_id'], []).append(ann)
     videos: Dict[str, dict] = {}
     for img in doc['images']:
-        name = osp.basename(osp.dirname(img['file_name'])) + '.json'
-        video = videos.setdefault(
-            name, {'categories': doc['categories'], 'images': [], 'annotations': []})
+        video = videos.setdefault(video_name_of(img) + '.json',
+                                  posetrack_document([], [], doc['categories']))
         video['images'].append(img)
         frame = anns.get(img['id'], [])
         ids = [a.get('track_id') for a in frame]
@@ -126,28 +122,3 @@ def per_video_documents(doc: dict) -> Dict[str, dict]:
             frame = [dict(a, track_id=k) for k, a in enumerate(frame)]
         video['annotations'].extend(frame)
     return videos
-
-
-def write_json_atomic(path: str, obj) -> None:
-    """Write ``obj`` as json so that ``path`` is either absent, old or complete.
-
-    The temporary file lives next to ``path`` (``os.replace`` stays on one file system).
-    """
-    folder = osp.dirname(osp.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.' + osp.basename(path) + '.', suffix='.tmp', dir=folder)
-    try:
-        with os.fdopen(fd, 'w', encoding='utf-8') as f:
-            json.dump(obj, f, allow_nan=False)
-            f.write('\n')
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp creates owner-only files; give the result the usual permissions
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise

@@ -8,13 +8,13 @@ from .camera import CameraPath
 from .config import SyntheticConfig
 from .generator import SPLITS, make_synthetic_posetrack, write_video
 from .motion import ACTIONS, PersonMotion, SceneLayout, sample_person_motion
-from .posetrack_writer import image_id, video_name, write_json_atomic
+from .posetrack_writer import image_id, video_name
 from .scene import FrameLabels, SyntheticVideo
-from .skeleton import KEYPOINT_NAMES, NUM_KEYPOINTS, SKELETON, BodyShape, posetrack18_categories
+from .skeleton import KEYPOINT_NAMES, NUM_KEYPOINTS, SKELETON, BodyShape
 
 __all__ = [
     'make_synthetic_posetrack', 'write_video', 'SyntheticConfig', 'SyntheticVideo',
     'FrameLabels', 'PersonLabel', 'label_people', 'CameraPath', 'SceneLayout', 'PersonMotion',
-    'sample_person_motion', 'BodyShape', 'posetrack18_categories', 'image_id', 'video_name',
-    'write_json_atomic', 'KEYPOINT_NAMES', 'NUM_KEYPOINTS', 'SKELETON', 'ACTIONS', 'SPLITS'
+    'sample_person_motion', 'BodyShape', 'image_id', 'video_name', 'KEYPOINT_NAMES',
+    'NUM_KEYPOINTS', 'SKELETON', 'ACTIONS', 'SPLITS'
 ]

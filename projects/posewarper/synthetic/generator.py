@@ -11,10 +11,11 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import cv2
 import numpy as np
 
+from ..fileio import posetrack_document, write_json_atomic
 from .annotations import label_people
 from .config import SyntheticConfig
 from .posetrack_writer import (FRAMES_PER_VIDEO_ID, TRACKS_PER_IMAGE, annotation_record,
-                               coco_document, image_record, video_name, write_json_atomic)
+                               image_record, video_name)
 from .scene import SyntheticVideo
 
 SPLITS = ('train', 'val')
@@ -23,6 +24,8 @@ SPLIT_STREAMS = {'train': 0, 'val': 1}
 # First video id of each split: val videos are 000001, 000002, ...; train 100001, ...
 VID_ID_OFFSETS = {'val': 0, 'train': 100_000}
 MAX_VIDEOS = 99_999
+# the generated annotation files are pretty-printed, for people reading them
+JSON_INDENT = 4
 MIN_SIZE, MAX_SIZE = 48, 8192
 
 
@@ -99,7 +102,7 @@ def write_video(out_dir: str, split: str, vid_id: int, video: SyntheticVideo,
                                    video.cfg.head_box):
             annotations.append(annotation_record(person, record['id']))
     write_json_atomic(os.path.join(out_dir, 'annotations', split, f'{name}.json'),
-                      coco_document(images, annotations))
+                      posetrack_document(images, annotations), indent=JSON_INDENT)
     return images, annotations
 
 
@@ -187,7 +190,8 @@ def _write_splits(out_dir: str, split_names: Sequence[str], videos: int, frames:
             names.append(video_name(vid_id))
             defocused[names[-1]] = [int(f) for f in np.flatnonzero(video.defocus)]
         ann_file = os.path.join(out_dir, 'annotations', f'posetrack18_{split}.json')
-        write_json_atomic(ann_file, coco_document(all_images, all_annotations))
+        write_json_atomic(ann_file, posetrack_document(all_images, all_annotations),
+                          indent=JSON_INDENT)
         summary[split] = {
             'ann_file': ann_file,
             'video_ann_files': [os.path.join(out_dir, 'annotations', split, f'{n}.json')

@@ -1,20 +1,13 @@
-"""PoseTrack18 file layout: ids, image/annotation records and atomic json/jpg writing.
+"""The generated videos' PoseTrack18 records: ids, ``images`` and ``annotations`` entries.
 
-The layout and key order follow the official PoseTrack18 release::
-
-    images/{split}/{vid_name}/{frame:06d}.jpg
-    annotations/{split}/{vid_name}.json        # one COCO-style json per video
-    annotations/posetrack18_{split}.json       # all videos of the split merged
+Ids and key order follow the official PoseTrack18 release; the layout of the files and their
+writing are :mod:`posewarper.fileio`'s.
 """
-import json
-import os
-import tempfile
-from typing import Dict, List, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from .annotations import PersonLabel
-from .skeleton import posetrack18_categories
 
 # PoseTrack18 image ids: 1e10 + vid_id * 1e4 + frame index (e.g. 10034180000 for video 003418).
 IMAGE_ID_BASE = 10_000_000_000
@@ -91,39 +84,3 @@ def annotation_record(label: PersonLabel, img_id: int) -> dict:
         'iscrowd': False,
         'num_keypoints': int(label.num_keypoints),
     }
-
-
-def coco_document(images: List[dict], annotations: List[dict]) -> Dict[str, list]:
-    """A PoseTrack18 json document (categories, images, annotations)."""
-    return {'categories': posetrack18_categories(), 'images': images,
-            'annotations': annotations}
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_bytes_atomic(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``.
-
-    A crash (or a concurrent reader) never sees a half-written file.
-    """
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix=os.path.splitext(path)[1], dir=folder)
-    try:
-        with os.fdopen(fd, 'wb') as fh:
-            fh.write(data)
-        # mkstemp creates owner-only files; give the result the usual permissions instead.
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def write_json_atomic(path: str, obj, indent: int = 4) -> None:
-    """Dump ``obj`` as json to ``path`` atomically (byte-stable for equal inputs)."""
-    write_bytes_atomic(path, json.dumps(obj, indent=indent).encode('utf-8'))

@@ -14,8 +14,9 @@ from .camera import CameraPath
 from .config import SyntheticConfig
 from .geometry import clip_polygon, polygon_area
 from .motion import PersonMotion, SceneLayout, sample_people
-from .render import (Appearance, draw_crowd, draw_person, fill_shapes, frame_map, muted_texture,
-                     random_blob, render_background)
+from .render import (Appearance, draw_crowd, draw_person, muted_texture, random_blob,
+                     render_background)
+from .shapes import fill_shapes, frame_map
 from .skeleton import HEAD_CENTER, MID_HIP, NUM_KEYPOINTS
 
 # Extra canvas around the union of all camera views, in pixels (bilinear sampling margin).

@@ -6,19 +6,15 @@ direction it faces. :func:`forward_kinematics` turns per-frame joint angles into
 :mod:`.motion` places and orients them in the scene.
 """
 from dataclasses import dataclass
-from typing import Dict, List
+from typing import Dict
 
 import numpy as np
 
-#: PoseTrack18 keypoint order (17 joints, COCO-like with head_bottom/head_top instead of eyes).
-KEYPOINT_NAMES = ('nose', 'head_bottom', 'head_top', 'left_ear', 'right_ear', 'left_shoulder',
-                  'right_shoulder', 'left_elbow', 'right_elbow', 'left_wrist', 'right_wrist',
-                  'left_hip', 'right_hip', 'left_knee', 'right_knee', 'left_ankle', 'right_ankle')
-NUM_KEYPOINTS = len(KEYPOINT_NAMES)
+# the PoseTrack18 keypoints and limbs (1-based) the figures are labelled with
+from ..fileio import PT18_KEYPOINT_NAMES as KEYPOINT_NAMES
+from ..fileio import PT18_SKELETON as SKELETON  # noqa: F401 (re-exported)
 
-#: PoseTrack18 limb list, 1-based as in the official json ``categories``.
-SKELETON = ((16, 14), (14, 12), (17, 15), (15, 13), (12, 13), (6, 12), (7, 13), (6, 7), (6, 8),
-            (7, 9), (8, 10), (9, 11), (2, 3), (1, 2), (1, 3), (2, 4), (3, 5), (4, 6), (5, 7))
+NUM_KEYPOINTS = len(KEYPOINT_NAMES)
 
 # Indices of the render-only points appended after the 17 keypoints.
 HEAD_CENTER, LEFT_HAND, RIGHT_HAND, LEFT_TOE, RIGHT_TOE, NECK_BASE, MID_HIP = range(17, 24)
@@ -29,21 +25,6 @@ NUM_POINTS = 32
 # Sides: the sign of the lateral axis (the figure's left is +lat).
 LEFT, RIGHT = 0, 1
 SIDE_SIGN = (1.0, -1.0)
-
-
-def posetrack18_categories() -> List[dict]:
-    """The ``categories`` entry of a PoseTrack18 json, identical to the official one.
-
-    Returns:
-        list[dict]: one ``person`` category with the 17 keypoint names and the 1-based skeleton.
-    """
-    return [{
-        'supercategory': 'person',
-        'id': 1,
-        'name': 'person',
-        'keypoints': list(KEYPOINT_NAMES),
-        'skeleton': [list(limb) for limb in SKELETON],
-    }]
 
 
 @dataclass(frozen=True)

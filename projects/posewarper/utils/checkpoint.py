@@ -1,11 +1,12 @@
-"""Let torch's safe (``weights_only``) unpickler read the checkpoints that mmengine writes.
+"""Checkpoint loading: torch's safe unpickler for mmengine's files, and one strict loader.
 
 Since torch 2.6 ``torch.load`` defaults to ``weights_only=True``; mmengine 0.10.7 calls it without
 the argument, and its checkpoints pickle a few non-tensor objects (the message hub's
 ``HistoryBuffer`` with numpy arrays and dtypes inside), so resuming or ``load_from`` fails with
 "Unsupported global". Instead of disabling safe loading (``weights_only=False`` or
-``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``), we allow-list exactly those types; anything else pickled in
-a checkpoint is still refused.
+``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD``), we allow-list exactly those types, only while our code
+loads a checkpoint (:func:`safe_checkpoint_loading`); anything else pickled in a checkpoint is
+still refused.
 
 ``HistoryBuffer.__getstate__`` also pickles its statistics methods (``HistoryBuffer.min`` ...),
 which pickle writes as ``getattr(HistoryBuffer, 'min')``. Allowing ``builtins.getattr`` itself
@@ -13,11 +14,20 @@ would let a crafted checkpoint reach arbitrary attributes (``__globals__`` ...),
 ``builtins.getattr`` is bound, for the safe unpickler only, to :func:`_history_buffer_getattr`,
 which resolves those statistics methods and refuses everything else.
 """
+import contextlib
+import os.path as osp
 import pickle
-from typing import Any, List
+import re
+from collections import OrderedDict
+from typing import Any, Iterator, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
 import torch
+import torch.nn as nn
+from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
+
+from .mmpose0x import (convert_mmpose0x_state_dict, is_mmpose0x_state_dict, match_state_dict,
+                       unwrap_checkpoint)
 
 
 def _numpy_globals() -> List[object]:
@@ -34,6 +44,9 @@ def _numpy_globals() -> List[object]:
         allowed += [getattr(dtypes, name) for name in dir(dtypes) if name.endswith('DType')]
     return allowed
 
+
+#: mmengine's default ``revise_keys`` of ``load_checkpoint``: weights saved from a wrapped model.
+REVISE_KEYS = ((r'^module\.', ''), )
 
 _HISTORY_BUFFER_STATISTICS = frozenset({'min', 'max', 'current', 'mean'})
 
@@ -57,13 +70,100 @@ def checkpoint_safe_globals() -> List[object]:
     return [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr')] + _numpy_globals()
 
 
-def register_checkpoint_safe_globals() -> None:
-    """Allow-list :func:`checkpoint_safe_globals` for ``torch.load(weights_only=True)``.
+@contextlib.contextmanager
+def safe_checkpoint_loading() -> Iterator[None]:
+    """Within the block, ``torch.load(weights_only=True)`` also accepts
+    :func:`checkpoint_safe_globals`; the allow-list is restored when the block ends.
 
-    Called when ``posewarper`` is imported (configs import it through ``custom_imports``), so
-    ``Runner.resume``/``load_from`` and ``mmengine.runner.load_checkpoint`` work unchanged.
+    Our loaders (:func:`load_pose_weights`) and the runs of our configs
+    (:class:`~posewarper.engine.SafeCheckpointLoadingHook`) load checkpoints inside it, so that
+    ``import posewarper`` changes nothing process-wide.
     """
-    add_safe_globals = getattr(torch.serialization, 'add_safe_globals', None)
-    if add_safe_globals is None:  # pragma: no cover - torch < 2.4 loads with weights_only=False
-        return
-    add_safe_globals(checkpoint_safe_globals())
+    with torch.serialization.safe_globals(checkpoint_safe_globals()):
+        yield
+
+
+def _examples(keys: Sequence[str], limit: int = 3) -> str:
+    keys = list(keys)
+    more = f', ... ({len(keys)} in all)' if len(keys) > limit else ''
+    return ', '.join(keys[:limit]) + more
+
+
+def read_checkpoint(filename: str, map_location: str = 'cpu') -> Mapping:
+    """Read a checkpoint (path or URL, as mmengine does) under torch's safe unpickler.
+
+    Args:
+        filename (str): Local path, ``http(s)://`` URL or any prefix mmengine knows.
+        map_location (str): Device of the tensors.
+
+    Returns:
+        Mapping: The checkpoint object.
+
+    Raises:
+        FileNotFoundError: If a local file does not exist.
+        ValueError: If it cannot be read.
+    """
+    if '://' not in filename and not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint not found: {filename}')
+    try:
+        with safe_checkpoint_loading():
+            checkpoint = _load_checkpoint(filename, map_location=map_location)
+    except Exception as e:
+        raise ValueError(f'cannot read checkpoint {filename}: {e}') from e
+    if not isinstance(checkpoint, Mapping):
+        raise ValueError(f'checkpoint {filename} holds no state dict')
+    return checkpoint
+
+
+def load_pose_weights(model: nn.Module,
+                      checkpoint: Union[str, Mapping],
+                      name: Optional[str] = None,
+                      config_name: Optional[str] = None) -> Mapping:
+    """Load a checkpoint into a pose model, strictly: every weight present, with its shape.
+
+    MMPose and mmengine load non-strictly and only log mismatches, which would leave layers at
+    random (a stage-1 checkpoint given for a PoseWarper config, say). This loader refuses them.
+    ``module.`` prefixes (wrapped models) are removed with mmengine's ``revise_keys`` rule
+    (:data:`REVISE_KEYS`), and MMPose
+    0.x weights are renamed (:func:`convert_mmpose0x_state_dict`).
+
+    Args:
+        model (nn.Module): The model.
+        checkpoint (str | Mapping): A path / URL, or an already read checkpoint.
+        name (str, optional): How to call the checkpoint in errors; default its path.
+        config_name (str, optional): The config the model was built from, for errors.
+
+    Returns:
+        Mapping: The checkpoint (its ``meta`` carries e.g. ``dataset_meta``).
+
+    Raises:
+        FileNotFoundError: If the checkpoint file does not exist.
+        ValueError: If it cannot be read or does not match the model.
+    """
+    if isinstance(checkpoint, str):
+        name = name or checkpoint
+        checkpoint = read_checkpoint(checkpoint)
+    name = name or 'checkpoint'
+    state_dict = unwrap_checkpoint(checkpoint)
+    if not isinstance(state_dict, Mapping):
+        raise ValueError(f'checkpoint {name} holds no state dict')
+    # mmengine's revise_keys rule, applied before the checks below so that they see final keys
+    metadata = getattr(state_dict, '_metadata', None)  # module versions, read by load hooks
+    for pattern, repl in REVISE_KEYS:
+        state_dict = OrderedDict((re.sub(pattern, repl, k), v) for k, v in state_dict.items())
+    if is_mmpose0x_state_dict(state_dict):
+        state_dict, _ = convert_mmpose0x_state_dict(state_dict)
+    match = match_state_dict(state_dict, model.state_dict())
+    problems = [f'{len(match[kind])} {what} ({_examples(match[kind])})'
+                for kind, what in (('missing', 'weight(s) of the model are missing'),
+                                   ('shape_mismatch', 'weight(s) have another shape'),
+                                   ('unexpected', 'weight(s) the model does not have'))
+                if match[kind]]
+    if problems:
+        config = f' of config {config_name}' if config_name else ''
+        raise ValueError(f'checkpoint {name} does not match the {type(model).__name__} model'
+                         f'{config}: ' + '; '.join(problems))
+    if metadata is not None:
+        state_dict._metadata = metadata
+    _load_checkpoint_to_model(model, dict(state_dict=state_dict), strict=True)
+    return checkpoint

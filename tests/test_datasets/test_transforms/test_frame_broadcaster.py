@@ -13,6 +13,9 @@ def frames(num=3, seed=0):
 def test_photometric_distortion_is_shared():
     # PhotometricDistortion takes one image: on a list it fails, wrapped it is shared.
     from mmpose.datasets.transforms import PhotometricDistortion
+
+    # each distortion is applied with probability 0.5: a fixed seed makes one of them run
+    np.random.seed(0)
     with pytest.raises(Exception):
         PhotometricDistortion()(dict(img=frames()))
     wrapper = FrameBroadcaster([dict(type='PhotometricDistortion')])

@@ -128,3 +128,21 @@ def test_predict_requires_frame_weights():
     sample = PoseDataSample(metainfo=dict())
     with pytest.raises(KeyError, match='frame_weights'):
         head.predict((torch.rand(2, 17, 8, 6), ), [sample])
+
+
+def test_merge_flip_is_heatmap_heads_flip_average():
+    """Flip test: heatmaps of the flipped input are flipped back (left/right joints swapped,
+    optionally shifted) and averaged with those of the input, as MMPose's HeatmapHead does."""
+    from mmpose.models.utils.tta import flip_heatmaps
+    heatmaps, flipped = torch.rand(2, 17, 8, 6), torch.rand(2, 17, 8, 6)
+    flip_indices = [0, 2, 1, 4, 3] + list(range(5, 17))
+    for cfg in (dict(), dict(flip_mode='heatmap', shift_heatmap=True)):
+        expected = (heatmaps + flip_heatmaps(flipped, flip_mode=cfg.get('flip_mode', 'heatmap'),
+                                             flip_indices=flip_indices,
+                                             shift_heatmap=cfg.get('shift_heatmap', False))) / 2
+        merged = PoseWarperHead.merge_flip(heatmaps, flipped, flip_indices, cfg)
+        torch.testing.assert_close(merged, expected)
+    # a symmetric input (its flipped view equal to itself) gives back the input
+    sym = torch.rand(1, 17, 8, 6)
+    sym = (sym + sym.flip(-1)) / 2
+    torch.testing.assert_close(PoseWarperHead.merge_flip(sym, sym, list(range(17)), {}), sym)

@@ -1,212 +1,35 @@
 """PoseWarperInferencer: MMPose's top-down inferencer with PoseWarper's temporal aggregation."""
 import copy
 import logging
-import mimetypes
-import os
-import os.path as osp
-import tempfile
-from collections import OrderedDict
-from typing import Generator, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Generator, Optional, Sequence, Tuple, Union
 
-import cv2
 import mmcv
 import numpy as np
 import torch.nn as nn
 from mmengine.config import Config, ConfigDict
 from mmengine.infer.infer import ModelType
 from mmengine.logging import print_log
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData, PixelData
 from mmengine.visualization import Visualizer
+from mmpose.apis.inference import dataset_meta_from_config
 from mmpose.apis.inferencers import Pose2DInferencer
-from mmpose.evaluation.functional import nearby_joints_nms, nms
+from mmpose.evaluation.functional import nearby_joints_nms
 from mmpose.registry import INFERENCERS
 from mmpose.structures import PoseDataSample, merge_data_samples
 from mmpose.visualization import PoseLocalVisualizer
 from rich.progress import track
 
-from ...synthetic.posetrack_writer import write_json_atomic
-from ..streaming_aggregator import StreamingAggregator, StreamingResult, as_bboxes, temporal_window
+from ...datasets.frame_window import temporal_window
+from ...utils.checkpoint import load_pose_weights, read_checkpoint
+from ...visualization import CompatPoseLocalVisualizer
+from ..streaming_aggregator import StreamingAggregator, StreamingResult
+from .frame_sources import DEFAULT_FPS, FrameSource, open_frame_source
+from .person_boxes import frame_person_boxes
+from .video_outputs import VideoOutputs
 
 ConfigType = Union[Config, ConfigDict]
 BBoxesType = Union[np.ndarray, Sequence]
-
-#: Frame rate of the rendered video when the input (an image folder) has none.
-DEFAULT_FPS = 25.0
-
-
-class _FrameSource(NamedTuple):
-    """Frames of one input: ``frames`` yields ``(image, name)``; ``name`` names the outputs."""
-    frames: Iterator[Tuple[np.ndarray, str]]
-    name: str
-    fps: float
-
-
-def _is_video(path: str) -> bool:
-    kind = mimetypes.guess_type(path)[0]
-    return kind is not None and kind.startswith('video')
-
-
-def _is_image(path: str) -> bool:
-    kind = mimetypes.guess_type(path)[0]
-    return kind is not None and kind.startswith('image')
-
-
-def _read_image(path: str) -> np.ndarray:
-    img = mmcv.imread(path)
-    if img is None:
-        raise ValueError(f'cannot read image {path}')
-    return img
-
-
-def _open_video(path: str) -> Tuple[Iterator[Tuple[np.ndarray, str]], float]:
-    """Open a video file and read its first frame now, so that a bad file fails at once."""
-    cap = cv2.VideoCapture(path)
-    if not cap.isOpened():
-        raise ValueError(f'cannot open video file {path} (not a video, or a codec OpenCV lacks)')
-    ok, first = cap.read()
-    if not ok:
-        cap.release()
-        raise ValueError(f'cannot read any frame from video file {path}')
-    fps = cap.get(cv2.CAP_PROP_FPS) or DEFAULT_FPS
-    stem = osp.splitext(osp.basename(path))[0]
-
-    def frames() -> Iterator[Tuple[np.ndarray, str]]:
-        try:
-            img, idx = first, 0
-            while True:
-                yield img, f'{stem}/{idx:06d}.jpg'
-                ok, img = cap.read()
-                if not ok:
-                    return
-                idx += 1
-        finally:
-            cap.release()
-
-    return frames(), fps
-
-
-class _PoseLocalVisualizer(PoseLocalVisualizer):
-    """MMPose's visualiser, drawing keypoints under NumPy >= 2.4 too.
-
-    MMPose 1.3.2 passes each keypoint's radius as a one-element array, which its OpenCV backend
-    turns into an int with ``int()``; NumPy 2.4 no longer converts arrays with ``ndim > 0`` to
-    scalars, so every keypoint drawing fails. The radius is made a scalar for that backend.
-    """
-
-    def draw_circles(self, center, radius, *args, **kwargs):
-        if self.backend == 'opencv' and np.size(radius) == 1:
-            radius = float(np.asarray(radius).reshape(-1)[0])
-        return super().draw_circles(center, radius, *args, **kwargs)
-
-
-class _Outputs:
-    """The PoseTrack18 json and the rendered video of one input, written atomically.
-
-    Both go to temporary files in their target folders and are moved into place by
-    :meth:`commit` only when the whole input was processed; :meth:`close` removes what was not
-    committed, so an error or an abandoned run leaves no partial output.
-    """
-
-    def __init__(self, name: str, fps: float, pred_out_dir: str, vis_out_dir: str,
-                 keypoint_names: List[str]) -> None:
-        self.json_path = osp.join(pred_out_dir, f'{name}.json') if pred_out_dir else None
-        if vis_out_dir and osp.splitext(vis_out_dir)[1]:
-            self.video_path: Optional[str] = vis_out_dir  # a file name, as MMPose allows
-        else:
-            self.video_path = osp.join(vis_out_dir, f'{name}.mp4') if vis_out_dir else None
-        self.fps = fps
-        self.images: List[dict] = []
-        self.annotations: List[dict] = []
-        self.category = dict(supercategory='person', id=1, name='person',
-                             keypoints=list(keypoint_names))
-        self._writer: Optional[cv2.VideoWriter] = None
-        self._tmp_video: Optional[str] = None
-        self._size: Tuple[int, int] = (0, 0)
-
-    def add(self, frame_idx: int, name: str, shape: Tuple[int, int],
-            sample: PoseDataSample) -> None:
-        """Record the predictions of one frame (every frame gets an ``images`` entry)."""
-        h, w = shape
-        self.images.append(dict(id=frame_idx, file_name=name, frame_id=frame_idx, width=w,
-                                height=h))
-        inst = sample.pred_instances
-        for track_id in range(len(inst)):
-            kpts = np.asarray(inst.keypoints[track_id], dtype=np.float64)
-            scores = np.asarray(inst.keypoint_scores[track_id], dtype=np.float64)
-            x1, y1, x2, y2 = (float(v) for v in inst.bboxes[track_id][:4])
-            bbox_score = float(inst.bbox_scores[track_id])
-            self.annotations.append(dict(
-                image_id=frame_idx,
-                category_id=1,
-                bbox=[x1, y1, x2 - x1, y2 - y1],
-                keypoints=np.concatenate([kpts, scores[:, None]], axis=1).reshape(-1).tolist(),
-                scores=scores.tolist(),
-                score=bbox_score * float(scores.mean()),
-                # PoseTrack needs ids unique within the frame; no tracking is done here.
-                track_id=track_id))
-
-    def write_frame(self, frame_bgr: np.ndarray) -> None:
-        if self.video_path is None:
-            return
-        if self._writer is None:
-            folder = osp.dirname(osp.abspath(self.video_path))
-            os.makedirs(folder, exist_ok=True)
-            fd, self._tmp_video = tempfile.mkstemp(prefix='.tmp_', suffix='.mp4', dir=folder)
-            os.close(fd)
-            h, w = frame_bgr.shape[:2]
-            self._writer = cv2.VideoWriter(self._tmp_video, cv2.VideoWriter_fourcc(*'mp4v'),
-                                           self.fps, (w, h))
-            if not self._writer.isOpened():
-                raise OSError(f'OpenCV cannot write the video {self.video_path}')
-            self._size = (w, h)
-        if frame_bgr.shape[1::-1] != self._size:
-            # OpenCV silently drops frames of another size than the first one
-            frame_bgr = cv2.resize(frame_bgr, self._size)
-        self._writer.write(frame_bgr)
-
-    def commit(self) -> None:
-        """Move the finished outputs into place."""
-        if self._writer is not None:
-            self._writer.release()
-            self._writer = None
-            os.replace(self._tmp_video, self.video_path)
-            self._tmp_video = None
-            print_log(f'the rendered video has been saved at {self.video_path}',
-                      logger='current', level=logging.INFO)
-        if self.json_path is not None:
-            os.makedirs(osp.dirname(osp.abspath(self.json_path)), exist_ok=True)
-            for image in self.images:
-                image['nframes'] = len(self.images)
-            write_json_atomic(self.json_path, dict(images=self.images,
-                                                   annotations=self.annotations,
-                                                   categories=[self.category]))
-            print_log(f'the predictions have been saved at {self.json_path}', logger='current',
-                      level=logging.INFO)
-
-    def close(self) -> None:
-        """Drop whatever was not committed."""
-        if self._writer is not None:
-            self._writer.release()
-            self._writer = None
-        if self._tmp_video is not None and osp.exists(self._tmp_video):
-            os.remove(self._tmp_video)
-        self._tmp_video = None
-
-
-def _state_dict_mismatch(own: dict, state: dict, shown: int = 3) -> str:
-    """A short summary of how a state dict differs from a model's."""
-    parts = []
-    missing = [k for k in own if k not in state]
-    unexpected = [k for k in state if k not in own]
-    shapes = [f'{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}' for k in state
-              if k in own and getattr(state[k], 'shape', None) != own[k].shape]
-    for what, keys in (('missing keys', missing), ('unexpected keys', unexpected),
-                       ('shape mismatches (checkpoint vs model)', shapes)):
-        if keys:
-            more = f', ... ({len(keys)} in all)' if len(keys) > shown else ''
-            parts.append(f'{what}: {", ".join(keys[:shown])}{more}')
-    return '; '.join(parts)
 
 
 @INFERENCERS.register_module(name='posewarper')
@@ -273,18 +96,18 @@ class PoseWarperInferencer(Pose2DInferencer):
                  show_progress: bool = False,
                  max_batch: int = 32) -> None:
         self.max_batch = max_batch
-        super().__init__(
-            model=model,
-            weights=weights,
-            device=device,
-            scope=scope,
-            det_model=det_model,
-            det_weights=det_weights,
-            det_cat_ids=det_cat_ids,
-            show_progress=show_progress)
-        # mmdet's inferencer switches the default scope to mmdet; registry look-ups made after
-        # building this inferencer (configs, transforms) belong to MMPose's scope.
-        init_default_scope(scope)
+        # MMPose's and mmdet's inferencers switch the process-wide default scope (to mmpose,
+        # then mmdet) while they are built; the caller's scopes are restored afterwards.
+        with DefaultScope.overwrite_default_scope(scope):
+            super().__init__(
+                model=model,
+                weights=weights,
+                device=device,
+                scope=scope,
+                det_model=det_model,
+                det_weights=det_weights,
+                det_cat_ids=det_cat_ids,
+                show_progress=show_progress)
 
     # ------------------------------------------------------------------ model loading
     def _init_model(self, cfg: ConfigType, weights: Optional[str], device: str = 'cpu'
@@ -296,109 +119,42 @@ class PoseWarperInferencer(Pose2DInferencer):
             cfg.data_mode = 'topdown'
         if 'dataset_type' not in cfg:
             cfg.dataset_type = 'PoseTrack18Dataset'
-        if weights is not None and '://' not in weights and not osp.isfile(weights):
-            raise FileNotFoundError(f'checkpoint not found: {weights}')
+        # read once here, under torch's safe unpickler; loaded by _load_weights_to_model
         self._weights = weights
-        return super()._init_model(cfg, weights, device)
+        self._checkpoint = read_checkpoint(weights) if weights is not None else None
+        try:
+            return super()._init_model(cfg, None, device)
+        finally:
+            self._checkpoint = None
 
     def _load_weights_to_model(self, model: nn.Module, checkpoint: Optional[dict],
                                cfg: Optional[ConfigType]) -> None:
-        if checkpoint is not None:
-            state = checkpoint.get('state_dict', checkpoint)
-            if not isinstance(state, dict):
-                raise ValueError(f'checkpoint {self._weights} holds no state dict')
-            metadata = getattr(state, '_metadata', None)
-            state = OrderedDict((k[len('module.'):] if k.startswith('module.') else k, v)
-                                for k, v in state.items())
-            if metadata is not None:
-                state._metadata = metadata  # module versions, read by load-state hooks
-            # mmengine loads non-strictly and only warns: a checkpoint of another model would
-            # silently leave random layers. Here every key and shape must match.
-            try:
-                model.load_state_dict(state, strict=True)
-            except RuntimeError as e:
-                raise ValueError(f'checkpoint {self._weights} does not match the '
-                                 f'{type(model).__name__} model of the config: '
-                                 f'{_state_dict_mismatch(model.state_dict(), state) or e}. Is it '
-                                 'the checkpoint of another config (e.g. stage 1 for a '
-                                 'PoseWarper config)?') from None
-        super()._load_weights_to_model(model, checkpoint, cfg)
+        if self._checkpoint is None:  # MMPose's warning and config metainfo for random weights
+            return super()._load_weights_to_model(model, None, cfg)
+        # strict, unlike mmengine's loading: a checkpoint of another model is refused
+        load_pose_weights(model, self._checkpoint, name=self._weights,
+                          config_name=getattr(cfg, 'filename', None))
+        meta = self._checkpoint.get('meta', {})
+        model.dataset_meta = meta['dataset_meta'] if 'dataset_meta' in meta else \
+            dataset_meta_from_config(cfg, dataset_mode='train')
 
     def _init_visualizer(self, cfg: ConfigType) -> Optional[Visualizer]:
         if cfg.get('visualizer') and cfg.visualizer.get('type') in ('PoseLocalVisualizer',
                                                                     PoseLocalVisualizer):
             cfg = copy.deepcopy(cfg)
-            cfg.visualizer.type = _PoseLocalVisualizer
+            cfg.visualizer.type = CompatPoseLocalVisualizer
         return super()._init_visualizer(cfg)
 
     # ------------------------------------------------------------------ inputs
-    def _open_source(self, inputs: Union[str, np.ndarray, Sequence]) -> _FrameSource:
+    def _open_source(self, inputs: Union[str, np.ndarray, Sequence]) -> FrameSource:
         """Open the input now (bad inputs fail before any output is created)."""
         if isinstance(inputs, str) and inputs.lower().startswith('webcam'):
             frames = self._get_webcam_inputs(inputs)
             if isinstance(frames, list):
                 raise ValueError(f'cannot open the camera of {inputs!r}')
             named = ((img, f'webcam/{i:06d}.jpg') for i, img in enumerate(frames))
-            return _FrameSource(named, 'webcam', self.video_info['fps'] or DEFAULT_FPS)
-        if isinstance(inputs, str):
-            if osp.isdir(inputs):
-                paths = sorted(osp.join(inputs, f) for f in os.listdir(inputs) if _is_image(f))
-                if not paths:
-                    raise ValueError(f'no image file in folder {inputs}')
-                name = osp.basename(osp.normpath(inputs))
-                return _FrameSource(((_read_image(p), p) for p in paths), name, DEFAULT_FPS)
-            if not osp.exists(inputs):
-                raise FileNotFoundError(f'input not found: {inputs}')
-            if _is_video(inputs):
-                frames, fps = _open_video(inputs)
-                return _FrameSource(frames, osp.splitext(osp.basename(inputs))[0], fps)
-            if _is_image(inputs):
-                return _FrameSource(iter([(_read_image(inputs), inputs)]),
-                                    osp.splitext(osp.basename(inputs))[0], DEFAULT_FPS)
-            raise ValueError(f'{inputs} is neither a video, an image nor a folder of images')
-        if isinstance(inputs, np.ndarray):
-            inputs = [inputs]
-        if not isinstance(inputs, (list, tuple)) or not inputs:
-            raise ValueError(f'inputs must be a path, an array or a non-empty list of them, got '
-                             f'{type(inputs).__name__}')
-
-        def frames() -> Iterator[Tuple[np.ndarray, str]]:
-            for i, item in enumerate(inputs):
-                if isinstance(item, str):
-                    yield _read_image(item), item
-                else:
-                    yield item, f'{i:06d}.jpg'
-
-        return _FrameSource(frames(), 'video', DEFAULT_FPS)
-
-    def _frame_bboxes(self, img: np.ndarray, index: int, name: str, bbox_thr: float = 0.3,
-                      nms_thr: float = 0.3, bboxes: Optional[Sequence[BBoxesType]] = None
-                      ) -> np.ndarray:
-        """Person boxes ``(P, 5)`` of one frame: given, detected (as Pose2DInferencer), or all."""
-        if bboxes is not None and len(bboxes) > 0:
-            if index >= len(bboxes):
-                raise ValueError(f'bboxes has {len(bboxes)} entries (one per frame), but the '
-                                 f'input has more frames (frame {index}: {name})')
-            boxes = as_bboxes(bboxes[index], img)
-        elif self.detector is None:
-            h, w = img.shape[:2]
-            boxes = np.array([[0, 0, w, h, 1]], dtype=np.float32)
-        else:
-            det = self.detector(img, return_datasamples=True)['predictions'][0]
-            pred = det.pred_instances.cpu().numpy()
-            boxes = np.concatenate([pred.bboxes, pred.scores[:, None]], axis=1)
-            keep = np.isin(pred.labels, self.det_cat_ids) & (pred.scores > bbox_thr)
-            boxes = boxes[keep]
-            boxes = boxes[nms(boxes, nms_thr)] if len(boxes) else boxes
-        h, w = img.shape[:2]
-        boxes = boxes.astype(np.float32)
-        boxes[:, [0, 2]] = boxes[:, [0, 2]].clip(0, w)
-        boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, h)
-        boxes = boxes[(boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])]
-        if len(boxes) == 0:
-            print_log(f'frame {index} ({name}): no person box, skipped (empty predictions)',
-                      logger='current', level=logging.WARNING)
-        return boxes
+            return FrameSource(named, 'webcam', self.video_info['fps'] or DEFAULT_FPS)
+        return open_frame_source(inputs)
 
     # ------------------------------------------------------------------ running
     def __call__(self,
@@ -448,20 +204,22 @@ class PoseWarperInferencer(Pose2DInferencer):
         return self._stream(source, aggregator, return_datasamples, pre_kwargs,
                             fwd_kwargs.get('pose_based_nms', False), vis_kwargs, post_kwargs)
 
-    def _stream(self, source: _FrameSource, aggregator: StreamingAggregator,
+    def _stream(self, source: FrameSource, aggregator: StreamingAggregator,
                 return_datasamples: bool, pre_kwargs: dict, pose_based_nms: bool,
                 vis_kwargs: dict, post_kwargs: dict) -> Generator[dict, None, None]:
         # Every input is a sequence of video frames (MMPose's video mode: short display waits).
         self._video_input = True
-        outputs = _Outputs(source.name, source.fps, post_kwargs.get('pred_out_dir', ''),
-                           vis_kwargs.pop('vis_out_dir', ''),
-                           list(self.model.dataset_meta['keypoint_id2name'].values()))
+        outputs = VideoOutputs(source.name, source.fps, post_kwargs.get('pred_out_dir', ''),
+                               vis_kwargs.pop('vis_out_dir', ''),
+                               list(self.model.dataset_meta['keypoint_id2name'].values()))
         frames = source.frames
         if self.show_progress:
             frames = track(frames, description='Inference')
         try:
             for index, (img, name) in enumerate(frames):
-                boxes = self._frame_bboxes(img, index, name, **pre_kwargs)
+                # MMPose sets det_cat_ids only when it builds a detector
+                boxes = frame_person_boxes(img, index, name, self.detector,
+                                           getattr(self, 'det_cat_ids', ()), **pre_kwargs)
                 for result in aggregator.push(img, boxes, img_path=name):
                     yield self._finish_frame(result, outputs, return_datasamples, pose_based_nms,
                                              vis_kwargs, post_kwargs)
@@ -507,8 +265,9 @@ class PoseWarperInferencer(Pose2DInferencer):
             sample.pred_instances = inst[keep]
         return sample
 
-    def _finish_frame(self, result: StreamingResult, outputs: _Outputs, return_datasamples: bool,
-                      pose_based_nms: bool, vis_kwargs: dict, post_kwargs: dict) -> dict:
+    def _finish_frame(self, result: StreamingResult, outputs: VideoOutputs,
+                      return_datasamples: bool, pose_based_nms: bool, vis_kwargs: dict,
+                      post_kwargs: dict) -> dict:
         sample = self._frame_sample(result, pose_based_nms)
         want_vis = outputs.video_path is not None
         return_vis = vis_kwargs.get('return_vis', False)

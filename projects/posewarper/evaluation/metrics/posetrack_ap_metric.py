@@ -1,7 +1,4 @@
 """PoseTrack AP metric for MMPose val/test loops, without the ``poseval`` package."""
-import glob
-import json
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Tuple
 
@@ -10,25 +7,9 @@ from mmengine.logging import MMLogger
 from mmpose.evaluation.metrics import CocoMetric
 from mmpose.registry import METRICS
 
-from ..functional.posetrack_ap import AP_KEYS, PT18_KEYPOINT_NAMES, compute_ap, load_posetrack_json
-
-# Stands in for CocoMetric's COCO helper, which this metric never uses.
-_GT_FROM_VIDEO_FILES = 'per-video PoseTrack GT files'
-
-
-def gt_dir_from_ann_file(ann_file: str) -> str:
-    """Per-video GT folder of a merged PoseTrack18 annotation file, as MMPose derives it.
-
-    ``.../annotations/posetrack18_val.json`` -> ``.../annotations/val``.
-
-    Args:
-        ann_file (str): Path of the merged COCO-style annotation file.
-
-    Returns:
-        str: Path of the folder holding one GT json per video.
-    """
-    split = osp.splitext(osp.basename(ann_file).split('_')[-1])[0]
-    return osp.join(osp.dirname(ann_file), split)
+from ...fileio import (coco_index, gt_dir_from_ann_file, load_posetrack_json, person_category,
+                       posetrack_document, prediction_record, video_json_files, write_json_atomic)
+from ..functional.posetrack_ap import AP_KEYS, compute_ap
 
 
 @METRICS.register_module()
@@ -94,15 +75,16 @@ class PoseTrackAPMetric(CocoMetric):
             prefix=prefix)
         self.ann_file = ann_file
         self.gt_dir = gt_dir
-        # CocoMetric converts GT from the data samples (and then needs their ``raw_ann_info``)
-        # whenever its COCO helper is None; a placeholder turns that path off.
-        self.coco = _GT_FROM_VIDEO_FILES
+        # CocoMetric's GT index: given one, it needs no GT from the data samples (their
+        # ``raw_ann_info``); the AP itself is computed from the per-video files.
+        videos = [load_posetrack_json(f) for f in self._gt_files()]
+        self.coco = coco_index(
+            posetrack_document([im for v in videos for im in v.get('images', [])],
+                               [a for v in videos for a in v.get('annotations', [])],
+                               videos[0].get('categories', [])), self.gt_dir)
 
     def _gt_files(self) -> List[str]:
-        files = sorted(glob.glob(osp.join(glob.escape(self.gt_dir), '*.json')))
-        if not files:
-            raise ValueError(f'{self.gt_dir}: no PoseTrack GT json files')
-        return files
+        return video_json_files(self.gt_dir)
 
     @staticmethod
     def _pred_dir(outfile_prefix: str) -> str:
@@ -125,13 +107,7 @@ class PoseTrackAPMetric(CocoMetric):
             # The prediction files carry the GT file names: never overwrite the GT.
             raise ValueError(f'outfile_prefix {outfile_prefix!r} would write the predictions '
                              f'into the GT folder {self.gt_dir}')
-        os.makedirs(pred_dir, exist_ok=True)
-        category = {
-            'supercategory': 'person',
-            'id': 1,
-            'name': 'person',
-            'keypoints': list(PT18_KEYPOINT_NAMES),
-        }
+        categories = [person_category()]
         used = set()
         for gt_file in self._gt_files():
             gt = load_posetrack_json(gt_file)
@@ -142,19 +118,13 @@ class PoseTrackAPMetric(CocoMetric):
                 instances = keypoints.get(image['id'], [])
                 if instances:
                     used.add(image['id'])
+                # track ids unique within the frame, as poseval requires; no tracking here
                 for track_id, instance in enumerate(instances):
                     kpts = np.asarray(instance['keypoints'], dtype=np.float64).reshape(-1, 3)
-                    annotations.append({
-                        'image_id': image['id'],
-                        'category_id': 1,
-                        'keypoints': kpts.reshape(-1).tolist(),
-                        'scores': kpts[:, 2].tolist(),
-                        'score': float(instance['score']),
-                        # Unique within the frame, as poseval requires; no tracking here.
-                        'track_id': track_id,
-                    })
-            pred = {'images': images, 'annotations': annotations, 'categories': [category]}
-            self._dump(pred, osp.join(pred_dir, osp.basename(gt_file)))
+                    annotations.append(prediction_record(image['id'], kpts[:, :2], kpts[:, 2],
+                                                         track_id, instance['score']))
+            write_json_atomic(osp.join(pred_dir, osp.basename(gt_file)),
+                              posetrack_document(images, annotations, categories))
 
         unused = [img_id for img_id, inst in keypoints.items() if inst and img_id not in used]
         if unused:
@@ -162,15 +132,6 @@ class PoseTrackAPMetric(CocoMetric):
                 f'{len(unused)} image ids with predictions are in no GT video of '
                 f'{self.gt_dir} and are not evaluated (e.g. {unused[:3]})')
         return pred_dir
-
-    @staticmethod
-    def _dump(obj: dict, path: str) -> None:
-        # Written to a temp file first so an interrupted run never leaves a truncated file
-        # that would later be read as predictions.
-        tmp_path = f'{path}.tmp'
-        with open(tmp_path, 'w', encoding='utf-8') as f:
-            json.dump(obj, f, sort_keys=True)
-        os.replace(tmp_path, path)
 
     def _do_python_keypoint_eval(self, outfile_prefix: str) -> List[Tuple[str, float]]:
         """Score the written prediction files against the GT folder.

@@ -260,6 +260,28 @@ class PoseWarperHead(HeatmapHead):
         warped = self.warp(ref.flatten(0, 1), sup.flatten(0, 1)).view_as(sup)
         return (warped * weights[:, used, None, None, None]).sum(1)
 
+    @staticmethod
+    def merge_flip(heatmaps: Tensor, flipped: Tensor, flip_indices: Sequence[int],
+                   test_cfg: ConfigType) -> Tensor:
+        """Average heatmaps with those of the horizontally flipped input, as
+        :class:`HeatmapHead` does in flip test.
+
+        Args:
+            heatmaps (Tensor): Heatmaps of the input ``(N, K, h, w)``.
+            flipped (Tensor): Heatmaps of the flipped input ``(N, K, h, w)`` (still flipped).
+            flip_indices (Sequence[int]): Keypoint index of each keypoint's mirror image.
+            test_cfg (dict): ``flip_mode`` and ``shift_heatmap``.
+
+        Returns:
+            Tensor: ``(N, K, h, w)``.
+        """
+        flipped = flip_heatmaps(
+            flipped,
+            flip_mode=test_cfg.get('flip_mode', 'heatmap'),
+            flip_indices=flip_indices,
+            shift_heatmap=test_cfg.get('shift_heatmap', False))
+        return (heatmaps + flipped) * 0.5
+
     # ------------------------------------------------------------------ training / testing
     def loss(self,
              feats: Tuple[Tensor],
@@ -339,12 +361,9 @@ class PoseWarperHead(HeatmapHead):
 
         if test_cfg.get('flip_test', False):
             assert isinstance(feats, list) and len(feats) == 2
-            flipped = flip_heatmaps(
-                _aggregate(feats[1]),
-                flip_mode=test_cfg.get('flip_mode', 'heatmap'),
-                flip_indices=batch_data_samples[0].metainfo['flip_indices'],
-                shift_heatmap=test_cfg.get('shift_heatmap', False))
-            batch_heatmaps = (_aggregate(feats[0]) + flipped) * 0.5
+            batch_heatmaps = self.merge_flip(
+                _aggregate(feats[0]), _aggregate(feats[1]),
+                batch_data_samples[0].metainfo['flip_indices'], test_cfg)
         else:
             batch_heatmaps = _aggregate(feats)
 

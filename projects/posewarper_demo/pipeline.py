@@ -14,19 +14,33 @@ from typing import Dict, Iterator, Optional, Sequence
 
 from mmengine.config import Config
 
-from posewarper.evaluation.functional import (AP_KEYS, compute_ap, evaluate_posetrack_ap,
-                                              load_posetrack_dirs)
+import posewarper
+from posewarper.evaluation.functional import AP_KEYS, compute_ap, evaluate_posetrack_ap
+from posewarper.fileio import load_posetrack_dirs
 from posewarper.propagation import propagate_annotations
 from posewarper.synthetic import make_synthetic_posetrack
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-TINY = osp.join(REPO_ROOT, 'configs', 'tiny')
+
+def config_file(name: str) -> str:
+    """A config installed with posewarper, where ``mim`` finds packages' configs
+    (``<package>/.mim/configs/<name>``).
+
+    Raises:
+        FileNotFoundError: If the installed package has no such config.
+    """
+    path = osp.join(osp.dirname(posewarper.__file__), '.mim', 'configs', name)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config {name} is not installed with posewarper ({path})')
+    return path
+
+
+#: The tiny configs the demo trains, by role.
 CONFIGS = dict(
-    stage1=osp.join(TINY, 'td-hm_hrnet-tiny_1xb16-4e_synthetic-128x96.py'),
-    posewarper=osp.join(TINY, 'posewarper_hrnet-tiny_1xb8-4e_synthetic-128x96.py'),
-    posewarper_cycle=osp.join(TINY, 'posewarper-cycle_hrnet-tiny_1xb8-4e_synthetic-128x96.py'),
-    gt7x=osp.join(TINY, 'td-hm_hrnet-tiny_1xb16-4e_synthetic-gt7x-128x96.py'),
-    gt1x_pgt6x=osp.join(TINY, 'td-hm_hrnet-tiny_1xb16-4e_synthetic-gt1x-pgt6x-128x96.py'))
+    stage1='tiny/td-hm_hrnet-tiny_1xb16-4e_synthetic-128x96.py',
+    posewarper='tiny/posewarper_hrnet-tiny_1xb8-4e_synthetic-128x96.py',
+    posewarper_cycle='tiny/posewarper-cycle_hrnet-tiny_1xb8-4e_synthetic-128x96.py',
+    gt7x='tiny/td-hm_hrnet-tiny_1xb16-4e_synthetic-gt7x-128x96.py',
+    gt1x_pgt6x='tiny/td-hm_hrnet-tiny_1xb16-4e_synthetic-gt1x-pgt6x-128x96.py')
 TRAIN_ANN = 'annotations/posetrack18_train.json'
 TEST_ANN = 'annotations/posetrack18_val.json'
 PSEUDO_ANN = 'annotations/posetrack18_train_pseudo-posewarper.json'
@@ -138,7 +152,7 @@ def demo_config(config: str,
     only the last checkpoint is kept.
 
     Args:
-        config (str): One of :data:`CONFIGS`.
+        config (str): A config file, e.g. ``config_file(CONFIGS['stage1'])``.
         data_root (str): Root of the generated data.
         work_dir (str): Work dir of the run.
         epochs (int): Training epochs.
@@ -247,7 +261,7 @@ def ap_on_frames(gt_videos: Dict[str, dict], pred_videos: Dict[str, dict],
 
     Args:
         gt_videos (dict[str, dict]): Per-video GT json objects keyed by file name, as returned by
-            :func:`~posewarper.evaluation.functional.load_posetrack_dirs`.
+            :func:`~posewarper.fileio.load_posetrack_dirs`.
         pred_videos (dict[str, dict]): Per-video prediction json objects, same keys.
         frames (dict[str, Sequence[int]]): Video name (file name without ``.json``) -> indices
             of the frames to keep, in the order of the GT file's ``images``.

@@ -1,11 +1,9 @@
 """The demo's report: ``results.json`` and ``report.md`` (tables, targets, timings, commands)."""
-import json
 import math
-import os
-import os.path as osp
 from typing import Dict, List, Optional
 
 from posewarper.evaluation.functional import AP_KEYS
+from posewarper.fileio import write_bytes_atomic, write_json_atomic
 
 #: the targets of the issue, checked on the default run (reported, never asserted)
 TARGETS = (
@@ -73,9 +71,7 @@ def write_results(results: dict, path: str) -> str:
         if isinstance(obj, (list, tuple)):
             return [clean(v) for v in obj]
         return obj
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    with open(path, 'w', encoding='utf-8') as f:
-        json.dump(clean(results), f, indent=2)
+    write_json_atomic(path, clean(results), indent=2)
     return path
 
 
@@ -134,10 +130,10 @@ def write_report(results: dict, path: str, command: str, settings: dict, quick: 
         md.append(f'| {t["row"]} ≥ {t["baseline"]} + {t["target"]:g} ({t["table"]}) | '
                   f'{t["margin"]:+.1f} | {"yes" if t["met"] else "**no**"} |')
     md += ['', 'Reported, not asserted. The demo\'s sizes and schedules were chosen on seed 0 to '
-           'fit the budget (see `DEFAULT` in `posewarper/demo/pipeline.py`); nothing was tuned '
-           'per method. The tiny models train for minutes on a CPU, far from the paper\'s models '
-           'and schedule, so these numbers do not by themselves say how the method does at the '
-           'paper\'s scale.', '']
+           'fit the budget (see `DEFAULT` in `projects/posewarper_demo/pipeline.py`); nothing was '
+           'tuned per method. The tiny models train for minutes on a CPU, far from the paper\'s '
+           'models and schedule, so these numbers do not by themselves say how the method does at '
+           'the paper\'s scale.', '']
     md += ['## Figures', '']
     for title, name in figures.items():
         md += [f'- {title}: [`{name}`]({name})']
@@ -152,7 +148,5 @@ def write_report(results: dict, path: str, command: str, settings: dict, quick: 
            'in-process with the sizes above):', '', '```bash']
     md += results.get('commands', [])
     md += ['```', '']
-    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
-    with open(path, 'w', encoding='utf-8') as f:
-        f.write('\n'.join(md))
+    write_bytes_atomic(path, '\n'.join(md).encode('utf-8'))
     return path

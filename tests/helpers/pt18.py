@@ -10,7 +10,11 @@ from typing import Dict, Optional, Sequence
 import cv2
 import numpy as np
 
+from posewarper.datasets import PoseTrackSparseClipDataset, PoseTrackSparseDataset
+
 NUM_KEYPOINTS = 17
+#: Crop size of the dataset tests' pipelines.
+INPUT_W, INPUT_H = 24, 32
 IMG_W, IMG_H = 64, 48
 
 
@@ -81,3 +85,53 @@ def write_posetrack18(root: Path,
     ann_file.parent.mkdir(parents=True, exist_ok=True)
     ann_file.write_text(json.dumps(data))
     return dict(ann_file=str(ann_file), data=data, root=str(root))
+
+
+def make_dataset(data: dict, dataset=PoseTrackSparseClipDataset,
+                 **kwargs) -> PoseTrackSparseClipDataset:
+    # ``serialize_data=False`` skips mmengine's gc.collect() (~0.5 s a dataset); tests that care
+    # about the serialized (default) path set it back to True.
+    cfg = dict(ann_file=data['ann_file'], data_root='', data_prefix=dict(img=data['root'] + '/'),
+               pipeline=[], serialize_data=False)
+    cfg.update(kwargs)
+    return dataset(**cfg)
+
+
+def video_frames(ds: PoseTrackSparseDataset) -> set:
+    """The (vid_id, frame_idx) pairs that give samples."""
+    return {(ds.get_data_info(i)['vid_id'], ds.get_data_info(i)['frame_idx'])
+            for i in range(len(ds))}
+
+
+def first_sample_at(ds: PoseTrackSparseDataset, frame_idx: int) -> int:
+    return next(i for i in range(len(ds)) if ds.get_data_info(i)['frame_idx'] == frame_idx)
+
+
+def rewrite(data: dict, edit) -> None:
+    """Apply ``edit`` to the json dict and write it back."""
+    edit(data['data'])
+    Path(data['ann_file']).write_text(json.dumps(data['data']))
+
+
+def train_pipeline(input_size=(INPUT_W, INPUT_H)):
+    return [
+        dict(type='LoadMultiFrameImages'),
+        dict(type='GetBBoxCenterScale'),
+        dict(type='RandomFlip', direction='horizontal'),
+        dict(type='RandomHalfBody'),
+        dict(type='RandomBBoxTransform', rotate_factor=45, scale_factor=(0.7, 1.35)),
+        dict(type='TopdownAffine', input_size=input_size),
+        dict(type='GenerateTarget', encoder=dict(
+            type='MSRAHeatmap', input_size=input_size,
+            heatmap_size=(input_size[0] // 4, input_size[1] // 4), sigma=2)),
+        dict(type='PackMultiFramePoseInputs'),
+    ]
+
+
+def window_pipeline(input_size=(INPUT_W, INPUT_H)):
+    return [
+        dict(type='LoadMultiFrameImages'),
+        dict(type='GetBBoxCenterScale'),
+        dict(type='TopdownAffine', input_size=input_size),
+        dict(type='PackMultiFramePoseInputs'),
+    ]

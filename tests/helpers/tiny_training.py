@@ -8,7 +8,8 @@ Not a test module. It provides
   deterministic, iteration-based run on that data;
 - :class:`TrainProbeHook`: a hook the launched processes import (``custom_imports``) that
   records, per rank, what was trained and can park the run after a checkpoint so a test can
-  kill it at a known point;
+  kill it at a known point (the processes import this module as ``tests.helpers.tiny_training``,
+  with the repository root on their ``PYTHONPATH``: :func:`subprocess_env`);
 - :func:`free_port` and :func:`run`: subprocesses with a hard timeout that kill the whole
   process group.
 """
@@ -25,7 +26,8 @@ from typing import Dict, List, Optional, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-HELPERS_DIR = Path(__file__).resolve().parent
+#: This module as the launched processes import it (``custom_imports`` of the tiny configs).
+MODULE = 'tests.helpers.tiny_training'
 
 
 # ----------------------------------------------------------------------------- processes
@@ -37,11 +39,12 @@ def free_port() -> int:
 
 
 def subprocess_env(**extra: str) -> Dict[str, str]:
-    """The test's environment plus this directory on PYTHONPATH (for the probe hook), one
-    thread per process (the machine is small), no visible GPU, and ``extra``."""
+    """The test's environment plus the repository root on PYTHONPATH (for the probe hook in
+    :data:`MODULE`; posewarper itself lives under ``projects/`` and still comes from the installed
+    package), one thread per process (the machine is small), no visible GPU, and ``extra``."""
     env = dict(os.environ)
     env['PYTHONPATH'] = os.pathsep.join(
-        [str(HELPERS_DIR)] + ([env['PYTHONPATH']] if env.get('PYTHONPATH') else []))
+        [str(REPO_ROOT)] + ([env['PYTHONPATH']] if env.get('PYTHONPATH') else []))
     env.setdefault('OMP_NUM_THREADS', '1')
     # the tests check the CPU (gloo) path, also on a machine with GPUs
     env['CUDA_VISIBLE_DEVICES'] = ''
@@ -127,7 +130,9 @@ def write_tiny_config(path: Path,
     data root, ``max_iters`` iterations of ``batch_size`` samples in dataset order (no shuffle),
     no validation during training, a checkpoint every ``checkpoint_interval`` iterations (all
     kept), Adam with a LinearLR warm-up + MultiStepLR by iteration (so the optimizer and
-    scheduler state are not trivial), ``auto_scale_lr`` for ``batch_size``, and the probe hook.
+    scheduler state are not trivial), ``auto_scale_lr`` for ``batch_size``, and the probe hook
+    appended to the tiny config's ``custom_hooks`` (which keep ``SafeCheckpointLoadingHook``, so
+    that ``--resume`` reads mmengine checkpoints under torch's safe unpickler).
 
     Args:
         path (Path): Config file to write.
@@ -143,12 +148,12 @@ def write_tiny_config(path: Path,
     """
     probe = ''
     if probe_dir is not None:
-        probe = (f"custom_hooks = [dict(type='SyncBuffersHook'), dict(type='TrainProbeHook', "
+        probe = (f"custom_hooks = _base_.custom_hooks + [dict(type='TrainProbeHook', "
                  f"out_dir={str(probe_dir)!r}, block_at_iter={block_at_iter!r})]\n")
     root = str(data_root) + '/'
     text = f"""\
 _base_ = [{str(TINY_CONFIGS[stage])!r}]
-custom_imports = dict(imports=['posewarper', 'tiny_training'], allow_failed_imports=False)
+custom_imports = dict(imports=['posewarper', {MODULE!r}], allow_failed_imports=False)
 {'' if with_runner_type else 'runner_type = None'}
 load_from = None
 train_dataloader = dict(
@@ -267,6 +272,8 @@ def check_two_rank_run(probe_dir: Path, work_dir: Path, max_iters: int = 4) -> N
     ran every iteration on disjoint shards of the data, ended with identical weights that moved,
     and rank 0 wrote exactly one checkpoint holding them."""
     import torch
+
+    from posewarper.utils import safe_checkpoint_loading
     ranks = [load_probe(probe_dir, r) for r in (0, 1)]
     for r, rec in enumerate(ranks):
         assert rec['rank'] == r and rec['world_size'] == 2
@@ -285,9 +292,11 @@ def check_two_rank_run(probe_dir: Path, work_dir: Path, max_iters: int = 4) -> N
         assert torch.equal(p0[name], p1[name]), f'{name} differs between ranks'
     assert any(not torch.equal(p0[n], ranks[0]['params_at_start'][n]) for n in p0), \
         'weights did not change'
-    # one checkpoint, written by rank 0, holding those weights
+    # one checkpoint, written by rank 0, holding those weights (an mmengine checkpoint: read
+    # under torch's safe unpickler with posewarper's allow-list, as the runs read it)
     assert checkpoints(work_dir) == [f'iter_{max_iters}.pth']
-    ckpt = torch.load(work_dir / f'iter_{max_iters}.pth', map_location='cpu')
+    with safe_checkpoint_loading():
+        ckpt = torch.load(work_dir / f'iter_{max_iters}.pth', map_location='cpu')
     assert ckpt['meta']['iter'] == max_iters
     for name, value in p0.items():
         assert torch.equal(ckpt['state_dict'][name], value), name

@@ -1,7 +1,5 @@
-"""Helpers of the propagation tests: tiny generated data, edited videos, random-weight models.
-
-Not a test module. Tests import it from ``tests/test_propagation`` (``tests/test_tools`` adds
-this folder to ``sys.path``).
+"""Helpers of the propagation tests (``tests/test_propagation``, ``tests/test_tools``): tiny
+generated data, edited videos, random-weight models, and watching the runner's per-video cache.
 """
 import copy
 import json
@@ -131,3 +129,52 @@ def image_ids_by_frame(doc: dict) -> Dict[Tuple[str, int], object]:
 
 def files_under(folder: Path) -> Sequence[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob('*'))
+
+
+# ----------------------------------------------------------------------------- runner cache
+class Crash(Exception):
+    """A simulated crash of the propagation runner (see :func:`watch_video_parts`)."""
+
+
+class VideoParts:
+    """What :func:`watch_video_parts` saw.
+
+    Attributes:
+        written (list[str]): Videos whose per-video cache file was written, in order.
+        crash_after (int, optional): Raise :class:`Crash` right after the cache file of the
+            ``crash_after``-th video in :attr:`written` is written; ``None``: never.
+    """
+
+    def __init__(self, crash_after: Optional[int] = None) -> None:
+        self.written: List[str] = []
+        self.crash_after = crash_after
+
+
+def watch_video_parts(monkeypatch, crash_after: Optional[int] = None) -> VideoParts:
+    """Record the videos :func:`~posewarper.propagation.propagate_annotations` finishes, and
+    optionally crash it after one, from the test side.
+
+    The runner caches each finished video as ``<out>.parts/<video>.json`` with
+    ``write_json_atomic``; the function of that name in ``posewarper.propagation.runner`` is
+    wrapped for the test (``monkeypatch`` undoes it).
+
+    Args:
+        monkeypatch (pytest.MonkeyPatch): The test's fixture.
+        crash_after (int, optional): Initial :attr:`VideoParts.crash_after`.
+
+    Returns:
+        VideoParts: Filled while the runner goes; its ``crash_after`` may be changed between runs.
+    """
+    from posewarper.propagation import runner
+    write = runner.write_json_atomic
+    parts = VideoParts(crash_after)
+
+    def watched(path, obj, *args, **kwargs):
+        write(path, obj, *args, **kwargs)
+        if osp.dirname(str(path)).endswith('.parts'):
+            parts.written.append(osp.splitext(osp.basename(str(path)))[0])
+            if parts.crash_after is not None and len(parts.written) == parts.crash_after:
+                raise Crash(parts.written[-1])
+
+    monkeypatch.setattr(runner, 'write_json_atomic', watched)
+    return parts

@@ -1,15 +1,19 @@
 """``tools/demo.py``: the paper's three applications in miniature, offline on CPU.
 
+An application over the installed ``posewarper`` package (it finds the tiny configs where
+``mim`` installs them), kept out of the library.
+
 - :mod:`.pipeline`: the stages (data, training, testing, propagation and scoring);
 - :mod:`.report`: ``results.json`` and ``report.md``;
 - :mod:`.figures`: bar plots, the side-by-side pose video, learned offsets vs optical flow.
 """
-from .pipeline import (CONFIGS, DEFAULT, QUICK, DemoSettings, StageTimer, demo_config,
+from .pipeline import (CONFIGS, DEFAULT, QUICK, DemoSettings, StageTimer, config_file, demo_config,
                        make_demo_data, propagate_and_score, test_model, train_model)
 from .report import TARGETS, ap_table, check_targets, write_report, write_results
 
 __all__ = [
-    'CONFIGS', 'DEFAULT', 'QUICK', 'DemoSettings', 'StageTimer', 'demo_config', 'make_demo_data',
+    'CONFIGS', 'DEFAULT', 'QUICK', 'DemoSettings', 'StageTimer', 'config_file', 'demo_config',
+    'make_demo_data',
     'propagate_and_score', 'test_model', 'train_model', 'TARGETS', 'ap_table', 'check_targets',
     'write_report', 'write_results'
 ]

@@ -3,7 +3,6 @@
 Matplotlib (Agg, no display) draws the plots; OpenCV draws the poses with the generated
 skeleton; Pillow writes the animated GIF (no ffmpeg needed).
 """
-import json
 import os.path as osp
 import sys
 from collections import defaultdict
@@ -134,7 +133,7 @@ def pose_video(data_root: str, docs: Dict[str, dict], out: str, video: Optional[
 def centre_tap_offsets(head, f_ref, f_sup) -> np.ndarray:
     """Mean displacement of the centre tap of every offset field, per deformable group.
 
-    The offsets of ``head.offset_layers[i](head.offset_feats(f_ref - f_sup))`` have
+    The offsets of ``head.predict_offsets(f_ref, f_sup)`` (one field per dilation) have
     ``2·G·k·k`` channels: per group, per kernel tap, ``(dy, dx)``. The centre tap's offset is
     where the deformable conv samples the source around each output pixel, i.e. the learned
     motion; it is averaged over the dilations (one offset field per dilation).
@@ -149,10 +148,9 @@ def centre_tap_offsets(head, f_ref, f_sup) -> np.ndarray:
     """
     import torch
     with torch.no_grad():
-        feats = head.offset_feats(f_ref - f_sup)
         fields = []
-        for layer in head.offset_layers:
-            off = layer(feats)[0]
+        for off in head.predict_offsets(f_ref, f_sup):
+            off = off[0]
             taps = off.shape[0] // 2
             groups = taps // 9 if taps % 9 == 0 else 1
             k2 = taps // groups
@@ -192,8 +190,8 @@ def offsets_vs_flow(model, frame_a: np.ndarray, frame_b: np.ndarray, bbox: np.nd
     """
     import torch
 
+    from posewarper.models.utils import crop_heatmaps, images_to_inputs
     from posewarper.propagation.crop import TopdownCropper
-    from posewarper.propagation.posewarper_propagator import images_to_inputs
     cropper = TopdownCropper.from_config(model.cfg)
     res = cropper([frame_a, frame_b], bbox, np.vstack([keypoints_a, keypoints_b]),
                   np.ones(2 * len(keypoints_a), dtype=np.float32))
@@ -209,8 +207,7 @@ def offsets_vs_flow(model, frame_a: np.ndarray, frame_b: np.ndarray, bbox: np.nd
         motion = np.where(ok, np.linalg.norm(kp_b - kp_a, axis=1), -1.0)
         joint = int(np.argmax(motion))
     with torch.no_grad():
-        inputs = images_to_inputs(model, [crop_a, crop_b])
-        heatmaps = model.head.frame_heatmaps(model.extract_feat(inputs), 2)[:, 0]
+        heatmaps = crop_heatmaps(model, images_to_inputs(model, [crop_a, crop_b]))[:, 0]
     offsets = centre_tap_offsets(model.head, heatmaps[1:2], heatmaps[0:1])
     group = joint if offsets.shape[0] > joint else 0
     h, w = offsets.shape[-2:]
@@ -263,8 +260,3 @@ def offsets_vs_flow(model, frame_a: np.ndarray, frame_b: np.ndarray, bbox: np.nd
 def _rounded(vector: np.ndarray) -> List[float]:
     """Plain floats to 0.01 px (json-friendly)."""
     return [round(float(x), 2) for x in vector]
-
-
-def load_json(path: str) -> dict:
-    with open(path, encoding='utf-8') as f:
-        return json.load(f)

@@ -1,0 +1,103 @@
+"""The outputs of one inferencer input: its PoseTrack18 predictions and its rendered video."""
+import logging
+import os.path as osp
+from typing import List, Optional, Tuple
+
+import cv2
+import numpy as np
+from mmengine.logging import print_log
+from mmpose.structures import PoseDataSample
+
+from ...fileio import (AtomicFile, person_category, posetrack_document, prediction_record,
+                       write_json_atomic)
+
+
+class VideoOutputs:
+    """The PoseTrack18 json and the rendered video of one input, written atomically.
+
+    Both appear only when :meth:`commit` is called after the whole input was processed: the
+    video is written into a :class:`~posewarper.fileio.AtomicFile` and the
+    json at the end; :meth:`close` drops what was not committed, so an error or an abandoned run
+    leaves no partial output.
+
+    Args:
+        name (str): Output name (``<name>.json``, ``<name>.mp4``).
+        fps (float): Frame rate of the video.
+        pred_out_dir (str): Folder of the json; empty: none.
+        vis_out_dir (str): Folder (or ``.mp4`` file name) of the video; empty: none.
+        keypoint_names (list[str]): Keypoint names of the model, for ``categories``.
+    """
+
+    def __init__(self, name: str, fps: float, pred_out_dir: str, vis_out_dir: str,
+                 keypoint_names: List[str]) -> None:
+        self.json_path = osp.join(pred_out_dir, f'{name}.json') if pred_out_dir else None
+        if vis_out_dir and osp.splitext(vis_out_dir)[1]:
+            self.video_path: Optional[str] = vis_out_dir  # a file name, as MMPose allows
+        else:
+            self.video_path = osp.join(vis_out_dir, f'{name}.mp4') if vis_out_dir else None
+        self.fps = fps
+        self.images: List[dict] = []
+        self.annotations: List[dict] = []
+        self.categories = [person_category(keypoint_names)]
+        self._video: Optional[AtomicFile] = None
+        self._writer: Optional[cv2.VideoWriter] = None
+        self._size: Tuple[int, int] = (0, 0)
+
+    def add(self, frame_idx: int, name: str, shape: Tuple[int, int],
+            sample: PoseDataSample) -> None:
+        """Record the predictions of one frame (every frame gets an ``images`` entry)."""
+        h, w = shape
+        self.images.append(dict(id=frame_idx, file_name=name, frame_id=frame_idx, width=w,
+                                height=h))
+        inst = sample.pred_instances
+        # track ids: the index within the frame (unique, as PoseTrack needs; no tracking here)
+        for track_id in range(len(inst)):
+            scores = np.asarray(inst.keypoint_scores[track_id], dtype=np.float64)
+            x1, y1, x2, y2 = (float(v) for v in inst.bboxes[track_id][:4])
+            self.annotations.append(prediction_record(
+                frame_idx, inst.keypoints[track_id], scores, track_id,
+                score=float(inst.bbox_scores[track_id]) * float(scores.mean()),
+                bbox=[x1, y1, x2 - x1, y2 - y1]))
+
+    def write_frame(self, frame_bgr: np.ndarray) -> None:
+        """Append a rendered frame to the video (nothing without ``vis_out_dir``)."""
+        if self.video_path is None:
+            return
+        if self._writer is None:
+            self._video = AtomicFile(self.video_path)
+            h, w = frame_bgr.shape[:2]
+            self._writer = cv2.VideoWriter(self._video.tmp, cv2.VideoWriter_fourcc(*'mp4v'),
+                                           self.fps, (w, h))
+            if not self._writer.isOpened():
+                raise OSError(f'OpenCV cannot write the video {self.video_path}')
+            self._size = (w, h)
+        if frame_bgr.shape[1::-1] != self._size:
+            # OpenCV silently drops frames of another size than the first one
+            frame_bgr = cv2.resize(frame_bgr, self._size)
+        self._writer.write(frame_bgr)
+
+    def commit(self) -> None:
+        """Move the finished outputs into place."""
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None
+            self._video.commit()
+            self._video = None
+            print_log(f'the rendered video has been saved at {self.video_path}',
+                      logger='current', level=logging.INFO)
+        if self.json_path is not None:
+            for image in self.images:
+                image['nframes'] = len(self.images)
+            write_json_atomic(self.json_path,
+                              posetrack_document(self.images, self.annotations, self.categories))
+            print_log(f'the predictions have been saved at {self.json_path}', logger='current',
+                      level=logging.INFO)
+
+    def close(self) -> None:
+        """Drop whatever was not committed."""
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None
+        if self._video is not None:
+            self._video.discard()
+            self._video = None

@@ -1,0 +1,134 @@
+"""Atomic file output: a written file is absent, old or complete, never half-written.
+
+Every file posewarper writes for others to read (PoseTrack json, checkpoints, rendered videos)
+goes through :func:`atomic_output`, so all of them follow one policy:
+
+- the data goes to a temporary file ``.<name>.<random>.tmp<ext>`` in the target's folder (so
+  that ``os.replace`` stays on one file system; the extension stays last for writers that pick a
+  format by it, e.g. OpenCV's), which is flushed and fsynced, then renamed over the target;
+- the result gets the permissions of a file created normally (``0o666 & ~umask``), not the
+  owner-only mode of :func:`tempfile.mkstemp`;
+- on any error the temporary file is removed and the target is left as it was;
+- :func:`remove_stale_temp_files` sweeps the temporary files of killed runs.
+
+mmengine's ``dump`` writes in place (a crash leaves a truncated file), hence our own.
+"""
+import contextlib
+import json
+import os
+import os.path as osp
+import tempfile
+from typing import Any, Iterator, Optional
+
+TEMP_SUFFIX = '.tmp'
+
+
+def _temp_prefix(name: str) -> str:
+    return f'.{name}.'
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+class AtomicFile:
+    """A file written under a temporary name and moved into place by :meth:`commit`.
+
+    For writers that keep a file open over a long time (a video written frame by frame); with
+    a block of code, use :func:`atomic_output`.
+
+    Args:
+        path (str): The final file; its folder is created if needed.
+
+    Attributes:
+        path (str): The final file.
+        tmp (str): The temporary file next to it (created empty), to write to.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        folder = osp.dirname(osp.abspath(path))
+        os.makedirs(folder, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(prefix=_temp_prefix(osp.basename(path)),
+                                        suffix=TEMP_SUFFIX + osp.splitext(path)[1], dir=folder)
+        os.close(fd)
+
+    def commit(self) -> None:
+        """Flush the temporary file to disk and rename it over :attr:`path`."""
+        with open(self.tmp, 'rb+') as f:
+            os.fsync(f.fileno())
+        os.chmod(self.tmp, 0o666 & ~_umask())
+        os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        """Remove the temporary file if it was not committed."""
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self.tmp)
+
+
+@contextlib.contextmanager
+def atomic_output(path: str) -> Iterator[str]:
+    """Yield a temporary path to write ``path``'s content to; move it into place on success.
+
+    Use it for writers that need a path (``torch.save``, ...); for bytes and json use
+    :func:`write_bytes_atomic` and :func:`write_json_atomic`.
+
+    Args:
+        path (str): The final file.
+
+    Yields:
+        str: The temporary file (already created, empty) next to ``path``.
+    """
+    output = AtomicFile(path)
+    try:
+        yield output.tmp
+        output.commit()
+    finally:
+        output.discard()
+
+
+def write_bytes_atomic(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see the module docstring)."""
+    with atomic_output(path) as tmp:
+        with open(tmp, 'wb') as f:
+            f.write(data)
+
+
+def dumps_json(obj: Any, indent: Optional[int] = None) -> bytes:
+    """Strict json (NaN and infinity refused) with a final newline, as written by
+    :func:`write_json_atomic`."""
+    return (json.dumps(obj, indent=indent, allow_nan=False) + '\n').encode('utf-8')
+
+
+def write_json_atomic(path: str, obj: Any, indent: Optional[int] = None) -> None:
+    """Dump ``obj`` as strict json to ``path`` atomically; equal objects give equal bytes.
+
+    Args:
+        path (str): The json file.
+        obj: A json-serialisable object without NaN or infinity.
+        indent (int, optional): Pretty-printing indent; default compact.
+
+    Raises:
+        ValueError: If ``obj`` holds NaN or infinity (nothing is written).
+        TypeError: If ``obj`` is not json-serialisable (nothing is written).
+    """
+    # encoded before the temporary file exists: an unserialisable object leaves nothing
+    write_bytes_atomic(path, dumps_json(obj, indent))
+
+
+def remove_stale_temp_files(folder: str, name: str = '') -> None:
+    """Remove the temporary files that killed runs left while writing ``folder/name``.
+
+    Args:
+        folder (str): The folder of the outputs.
+        name (str): One output's file name; empty: every temporary file of ``folder``.
+    """
+    if not osp.isdir(folder):
+        return
+    prefix = _temp_prefix(name) if name else '.'
+    for entry in os.listdir(folder):
+        if entry.startswith(prefix) and TEMP_SUFFIX in entry[len(prefix):]:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(osp.join(folder, entry))

@@ -1,0 +1,12 @@
+"""Test-only code shared by the test modules (not tests themselves).
+
+- :mod:`.tiny_training`: tiny data and configs for real training runs, the probe hook the
+  launched processes import, subprocesses with hard timeouts;
+- :mod:`.propagation`: tiny generated data, edited videos and random-weight models for the
+  label propagation tests;
+- :mod:`.pt18`: small PoseTrack18-format data whose frames encode their own index;
+- :mod:`.naive_window`: the reference path of temporal aggregation (``PoseWarper.predict`` on
+  every window), which the streaming aggregator and ``benchmarks/aggregation.py`` compare with.
+
+No imports here: ``tests.helpers.tiny_training`` is imported by training processes.
+"""
