@@ -9,14 +9,14 @@ by mmengine. With ``--config`` the converted keys are matched against the model 
 """
 import argparse
 import os.path as osp
-import pickle
 import sys
 from typing import Any, Dict
 
 import torch
 
-from posewarper.fileio import atomic_output
-from posewarper.utils.checkpoint import read_checkpoint
+from posewarper.fileio import atomic_output, check_output_path
+from posewarper.utils.checkpoint import UnsafeCheckpointError, read_checkpoint
+from posewarper.utils.cli import add_debug_argument, cli_main
 from posewarper.utils.mmpose0x import convert_mmpose0x_state_dict, match_state_dict
 
 
@@ -36,21 +36,19 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='load IN with weights_only=False when the safe loader refuses it (runs pickled '
         'code: only for files from a trusted source)')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
 def load_checkpoint_file(path: str, trust_pickle: bool = False) -> Any:
     """Read IN with posewarper's safe checkpoint reader; with ``trust_pickle``, fall back to
-    ``weights_only=False`` only when the safe unpickler refused a real pickle."""
+    ``weights_only=False`` only when the safe unpickler refused what a real pickle holds."""
     try:
         return read_checkpoint(path)
-    except ValueError as e:
-        if not isinstance(e.__cause__, pickle.UnpicklingError):
-            raise SystemExit(f'error: {e}') from e
+    except UnsafeCheckpointError as e:
         if not trust_pickle:
-            raise SystemExit(
-                f'{path} holds objects that torch\'s safe loader refuses:\n{e.__cause__}\nIf the '
-                'file comes from a trusted source, rerun with --trust-pickle.') from e
+            raise ValueError(f'{e}. If the file comes from a source you trust, rerun with '
+                             '--trust-pickle') from e
     return torch.load(path, map_location='cpu', weights_only=False)
 
 
@@ -82,8 +80,10 @@ def model_state_dict(config: str) -> Dict[str, torch.Tensor]:
     return MODELS.build(cfg.model).state_dict()
 
 
+@cli_main
 def main(argv=None) -> int:
     args = parse_args(argv)
+    check_output_path(args.dst, 'OUT')
     checkpoint = load_checkpoint_file(args.src, args.trust_pickle)
     state_dict, report = convert_mmpose0x_state_dict(checkpoint)
     meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None

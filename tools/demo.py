@@ -27,13 +27,14 @@ import time
 from typing import List, Optional
 
 import numpy as np
+
+from posewarper.fileio import check_output_path, load_posetrack_json
+from posewarper.utils.cli import add_debug_argument, cli_main
 from posewarper_demo import (CONFIGS, DEFAULT, QUICK, StageTimer, check_targets, config_file,
                              demo_config, figures, make_demo_data, propagate_and_score, test_model,
                              train_model, write_report, write_results)
 from posewarper_demo.pipeline import (PSEUDO_ANN, TEST_ANN, TEST_SEED_OFFSET, TRAIN_ANN,
                                       ap_by_frame_kind, augmentation_epochs)
-
-from posewarper.fileio import load_posetrack_json
 
 TABLE1 = ('copy', 'farneback', 'single-frame', 'posewarper', 'posewarper + cycle')
 
@@ -48,14 +49,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='also train the GT (7x) and GT (1x) + pGT (6x) models (Fig. 4a)')
     parser.add_argument('--seed', type=int, default=0, help='random seed (data and training)')
     parser.add_argument('--work-dir', default='work_dirs/demo', help='output folder')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
+@cli_main
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     command = 'python tools/demo.py ' + ' '.join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     settings = QUICK if args.quick else DEFAULT
     work = osp.abspath(args.work_dir)
+    check_output_path(work, '--work-dir', folder=True)
     data = osp.join(work, 'data')
     models = osp.join(work, 'models')
     prop = osp.join(work, 'propagation')

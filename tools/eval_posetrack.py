@@ -14,7 +14,8 @@ import sys
 from typing import Dict, List, Optional
 
 from posewarper.evaluation.functional import evaluate_posetrack_ap
-from posewarper.fileio import write_json_atomic
+from posewarper.fileio import check_output_path, write_json_atomic
+from posewarper.utils.cli import add_debug_argument, cli_main
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -25,6 +26,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--pred-dir', required=True, help='folder of prediction files with the same names')
     parser.add_argument('--out', required=True, help='json file to write the 8 AP values to')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
@@ -35,13 +37,11 @@ def format_table(results: Dict[str, float]) -> str:
     return f'{header}\n{row}'
 
 
+@cli_main
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    try:
-        results = evaluate_posetrack_ap(args.gt_dir, args.pred_dir)
-    except ValueError as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 1
+    check_output_path(args.out, '--out')
+    results = evaluate_posetrack_ap(args.gt_dir, args.pred_dir)
     # Strict json has no NaN; an undefined AP (a joint without any GT) is written as null.
     out = {k: (None if math.isnan(v) else float(v)) for k, v in results.items()}
     write_json_atomic(args.out, out, indent=4)

@@ -14,8 +14,12 @@ writes ``outputs/preds/demo.json`` (PoseTrack18 predictions of every frame) and
 processed; an error leaves neither behind.
 """
 import argparse
+import os.path as osp
 import sys
 from typing import List, Optional, Tuple
+
+from posewarper.fileio import check_output_path
+from posewarper.utils.cli import add_debug_argument, cli_main
 
 #: Options given to the inferencer's constructor; the others go to its call.
 INIT_ARGS = ('pose2d', 'pose2d_weights', 'scope', 'device', 'det_model', 'det_weights',
@@ -76,6 +80,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--vis-out-dir', default='', help='folder (or .mp4 file) for the rendered video')
     parser.add_argument(
         '--pred-out-dir', default='', help='folder for the PoseTrack18 json predictions')
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
     if args.temporal_window < 0:
         parser.error(f'--temporal-window must be >= 0, got {args.temporal_window}')
@@ -85,23 +90,26 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def split_args(args: argparse.Namespace) -> Tuple[dict, dict]:
     """Constructor and call arguments of :class:`PoseWarperInferencer`."""
     call_args = vars(args).copy()
+    call_args.pop('debug')
     init_args = {k: call_args.pop(k) for k in INIT_ARGS}
     init_args['model'] = init_args.pop('pose2d')
     init_args['weights'] = init_args.pop('pose2d_weights')
     return init_args, call_args
 
 
+@cli_main
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     init_args, call_args = split_args(args)
+    if args.pred_out_dir:
+        check_output_path(args.pred_out_dir, '--pred-out-dir', folder=True)
+    if args.vis_out_dir:
+        check_output_path(args.vis_out_dir, '--vis-out-dir',
+                          folder=not osp.splitext(args.vis_out_dir)[1])
     from posewarper.apis import PoseWarperInferencer  # heavy: after the arguments are checked
-    try:
-        inferencer = PoseWarperInferencer(**init_args)
-        for _ in inferencer(**call_args):
-            pass
-    except (ValueError, OSError) as e:
-        print(f'infer.py: error: {e}', file=sys.stderr)
-        return 1
+    inferencer = PoseWarperInferencer(**init_args)
+    for _ in inferencer(**call_args):
+        pass
     return 0
 
 

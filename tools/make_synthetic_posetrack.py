@@ -15,6 +15,7 @@ import time
 from typing import List, Optional
 
 from posewarper.synthetic import make_synthetic_posetrack
+from posewarper.utils.cli import add_debug_argument, cli_main
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -33,9 +34,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--ignore-region-prob', type=float, default=0.5,
                         help='probability that a video gets a crowd ignore region')
     parser.add_argument('--jpeg-quality', type=int, default=90, help='JPEG quality (1-100)')
+    add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
+@cli_main
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()

@@ -18,6 +18,7 @@ import sys
 from typing import List, Optional
 
 from posewarper.propagation import METHODS, MODEL_METHODS, propagate_annotations
+from posewarper.utils.cli import add_debug_argument, cli_main
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -48,6 +49,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='crops per forward pass of the model methods')
     parser.add_argument('--seed', type=int, default=0, help='random seed')
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
     if args.max_offset <= 0:
         parser.error(f'--max-offset must be >= 1, got {args.max_offset}')
@@ -58,18 +60,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
+@cli_main
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    try:
-        summary = propagate_annotations(
-            args.ann_file, args.out, args.method, data_root=args.data_root,
-            config=args.config, checkpoint=args.checkpoint, max_offset=args.max_offset,
-            label_interval=args.label_interval, label_phase=args.label_phase,
-            per_video_dir=args.per_video_dir, device=args.device, seed=args.seed,
-            batch_size=args.batch_size, progress=not args.no_progress)
-    except (ValueError, FileNotFoundError) as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 1
+    summary = propagate_annotations(
+        args.ann_file, args.out, args.method, data_root=args.data_root, config=args.config,
+        checkpoint=args.checkpoint, max_offset=args.max_offset,
+        label_interval=args.label_interval, label_phase=args.label_phase,
+        per_video_dir=args.per_video_dir, device=args.device, seed=args.seed,
+        batch_size=args.batch_size, progress=not args.no_progress)
     print(f"{args.method}: {summary['videos']} videos ({summary['cached']} from an earlier "
           f"run), {summary['labelled_frames']} labelled frames, "
           f"{summary['propagated_frames']} frames propagated to, "

@@ -52,7 +52,7 @@ fi
 # setuptools<81: mmcv's setup.py and openmim import pkg_resources (removed in 81);
 # >=77.0.3 is torch's own requirement.
 step "build tools (setuptools<81, wheel, ninja, cython, numpy) and test tools"
-$PIP install -q "setuptools>=77.0.3,<81" wheel ninja cython numpy pytest flake8 isort yapf
+$PIP install -q "setuptools>=77.0.3,<81" wheel ninja cython numpy pytest hypothesis flake8 isort yapf
 
 if have mmengine "$MMENGINE_VERSION"; then
     step "mmengine $MMENGINE_VERSION already installed"

@@ -7,12 +7,16 @@ Same flags as MMPose's ``tools/test.py``; the runner is chosen as in ``tools/tra
 import argparse
 import os
 import os.path as osp
+import sys
 
 import mmengine
 from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.hooks import Hook
 
 from posewarper.engine import build_runner, destroy_dist
+from posewarper.fileio import check_output_path
+from posewarper.utils.checkpoint import read_checkpoint
+from posewarper.utils.cli import add_debug_argument, cli_main
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -39,6 +43,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
@@ -90,9 +95,17 @@ class SaveMetricsHook(Hook):
             mmengine.dump(metrics, self.out_file)
 
 
+@cli_main
 def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
+    for path, what in ((args.out, '--out'), (args.dump, '--dump')):
+        if path:
+            check_output_path(path, what)
+    # a bad checkpoint is reported before the runner starts (mmengine would raise from deep
+    # inside torch, advising to switch safe loading off)
+    if '://' not in args.checkpoint:
+        read_checkpoint(args.checkpoint)
     try:
         runner = build_runner(cfg)
         if args.out:
@@ -103,4 +116,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -9,10 +9,14 @@ GPUs and gloo on CPUs. Launch several processes with ``tools/dist_train.sh`` (to
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, ConfigDict, DictAction
 
 from posewarper.engine import build_runner, destroy_dist
+from posewarper.fileio import check_output_path
+from posewarper.utils.checkpoint import read_checkpoint
+from posewarper.utils.cli import add_debug_argument, cli_main
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -52,6 +56,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='job launcher')
     # torch.distributed.launch passes --local-rank (torch >= 2.0) or --local_rank (older)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    add_debug_argument(parser)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
@@ -111,9 +116,15 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+@cli_main
 def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
+    check_output_path(cfg.work_dir, 'work dir', folder=True)
+    # a bad checkpoint is reported before the runner starts (mmengine would raise from deep
+    # inside torch, advising to switch safe loading off)
+    if cfg.get('load_from') and '://' not in cfg.load_from:
+        read_checkpoint(cfg.load_from)
     try:
         build_runner(cfg).train()
     finally:
@@ -121,4 +132,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -130,6 +130,15 @@ def test_broken_json(pt18_factory):
         make_dataset(dict(data, ann_file=data['root'] + '/nothere.json'))
 
 
+def test_duplicate_image_id_is_refused_not_dropped(pt18_factory):
+    # xtcocotools would index the second image over the first and lose a labelled frame
+    data = pt18_factory(nframes=(3,))
+    rewrite(data, lambda d: d['images'][1].update(id=d['images'][0]['id']))
+    with pytest.raises(ValueError, match=r'posetrack18_train\.json: image id=\d+: field "id": '
+                       r'images\[1\] repeats the id of images\[0\]'):
+        make_dataset(data)
+
+
 @pytest.mark.parametrize('kwargs,name', [
     (dict(label_interval=0), 'label_interval'),
     (dict(label_interval=2.5), 'label_interval'),

@@ -3,9 +3,9 @@
 import json
 
 import pytest
-from posewarper_demo.pipeline import ap_by_frame_kind, ap_on_frames
 
 from posewarper.fileio import PT18_KEYPOINT_NAMES, load_posetrack_dirs
+from posewarper_demo.pipeline import ap_by_frame_kind, ap_on_frames
 
 
 def _video(shifts, scores=False) -> dict:

@@ -49,8 +49,11 @@ def test_load_posetrack_json_errors_name_the_file(tmp_path):
     path.write_text('[]')
     with pytest.raises(ValueError, match=r'vid\.json: expected a json object, got list'):
         load_posetrack_json(str(path))
-    path.write_text('{"images": []}')
-    assert load_posetrack_json(str(path)) == {'images': []}
+    path.write_text('{"images": []}')  # read, then validated
+    with pytest.raises(ValueError, match=r'vid\.json: top-level field "categories"'):
+        load_posetrack_json(str(path))
+    path.write_text('{"images": [], "annotations": [], "categories": []}')
+    assert load_posetrack_json(str(path)) == {'images': [], 'annotations': [], 'categories': []}
 
 
 def test_load_detections(tmp_path):
@@ -94,10 +97,10 @@ def test_video_files_and_dirs(tmp_path):
     (gt / 'notes.txt').write_text('')
     assert [p.rsplit('/', 1)[1] for p in video_json_files(str(gt))] == ['a.json', 'b.json']
     pred.mkdir()
-    (pred / 'a.json').write_text('{}')
+    (pred / 'a.json').write_text(json.dumps(posetrack_document([], [])))
     with pytest.raises(ValueError, match=r'b\.json: prediction file missing'):
         load_posetrack_dirs(str(gt), str(pred))
-    (pred / 'b.json').write_text('{}')
+    (pred / 'b.json').write_text(json.dumps(posetrack_document([], [])))
     gt_videos, pred_videos = load_posetrack_dirs(str(gt), str(pred))
     assert list(gt_videos) == list(pred_videos) == ['a.json', 'b.json']
     (pred / 'c.json').write_text('{}')

@@ -82,3 +82,17 @@ def test_same_inputs_give_identical_bytes(tiny_data, stage2_ckpt, tmp_path, meth
     for name in files_under(tmp_path / 'a' / 'v'):
         assert (tmp_path / 'a' / 'v' / name).read_bytes() == \
             (tmp_path / 'b' / 'v' / name).read_bytes()
+
+
+def test_a_failure_before_any_video_is_cached_leaves_no_cache(tiny_data, tmp_path, monkeypatch):
+    from posewarper.propagation import runner
+
+    def fail(*args, **kwargs):
+        raise ValueError('the first video failed')
+
+    monkeypatch.setattr(runner, '_video_records', fail)
+    out = tmp_path / 'out' / 'prop.json'
+    with pytest.raises(ValueError, match='the first video failed'):
+        _run(tiny_data, out)
+    assert not (tmp_path / 'out' / 'prop.json.parts').exists()
+    assert not out.exists()

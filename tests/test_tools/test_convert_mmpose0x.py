@@ -101,13 +101,29 @@ def test_refuses_unsafe_pickle_unless_trusted(tmp_path, capsys):
     src = tmp_path / 'unsafe.pth'
     torch.save(dict(state_dict={'keypoint_head.final_layer.weight': torch.ones(1)},
                     meta=dict(args=argparse.Namespace(lr=1))), src)
-    with pytest.raises(SystemExit, match='--trust-pickle'):
-        tool.main([str(src), str(tmp_path / 'out.pth')])
+    assert tool.main([str(src), str(tmp_path / 'out.pth')]) == 1
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and 'unsafe.pth' in err and 'argparse.Namespace' in err
+    assert '--trust-pickle' in err and 'weights_only' not in err
     assert not (tmp_path / 'out.pth').exists()
     assert tool.main([str(src), str(tmp_path / 'out.pth'), '--trust-pickle']) == 0
     out = torch.load(tmp_path / 'out.pth', weights_only=True)  # non-plain meta was dropped
     assert list(out['state_dict']) == ['head.final_layer.weight']
     assert 'args' not in out['meta']
+
+
+@pytest.mark.parametrize('content', [b'', b'not a checkpoint', None])
+def test_corrupt_file_is_not_offered_trust_pickle(tmp_path, capsys, content):
+    src = tmp_path / 'bad.pth'
+    if content is None:  # a real checkpoint cut in half
+        torch.save(dict(state_dict={'backbone.w': torch.ones(100)}), src)
+        content = src.read_bytes()[:200]
+    src.write_bytes(content)
+    assert tool.main([str(src), str(tmp_path / 'out.pth')]) == 1
+    err = capsys.readouterr().err
+    assert f'not a checkpoint (corrupt or truncated): {src}' in err
+    assert '--trust-pickle' not in err and 'Traceback' not in err
+    assert not (tmp_path / 'out.pth').exists()
 
 
 W48_STAGE2 = (REPO_ROOT / 'configs' / 'posewarper' /

@@ -97,3 +97,16 @@ def test_runs_as_a_script(dirs, tmp_path):
         capture_output=True, text=True, timeout=300, cwd=str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(out.read_text()) == {k: 100.0 for k in KEYS}
+
+
+def test_gt_without_any_person_gives_null(tool, tmp_path, capsys):
+    # nothing to evaluate: every AP is undefined, written as null (poseval would say 0)
+    from tests.helpers.posetrack_docs import video
+    empty = video([[], []])
+    for name in ('gt', 'pred'):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / 'v.json').write_text(json.dumps(empty))
+    out = tmp_path / 'ap.json'
+    assert tool.main(['--gt-dir', str(tmp_path / 'gt'), '--pred-dir', str(tmp_path / 'pred'),
+                      '--out', str(out)]) == 0
+    assert json.loads(out.read_text()) == {k: None for k in KEYS}

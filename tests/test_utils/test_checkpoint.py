@@ -18,8 +18,8 @@ from mmengine.runner import Runner, load_checkpoint
 from mmpose.registry import HOOKS
 
 from posewarper.engine import SafeCheckpointLoadingHook
-from posewarper.utils import (checkpoint_safe_globals, load_pose_weights, read_checkpoint,
-                              safe_checkpoint_loading)
+from posewarper.utils import (UnsafeCheckpointError, checkpoint_safe_globals, load_pose_weights,
+                              read_checkpoint, safe_checkpoint_loading)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -188,8 +188,11 @@ class _GetattrEscape:
         return (getattr, (HistoryBuffer, '__init__'))
 
 
-@pytest.mark.parametrize('payload', [_Evil(), argparse.Namespace(a=1), _GetattrEscape()])
-def test_unexpected_pickled_objects_are_still_refused(tmp_path, payload):
+@pytest.mark.parametrize('payload,refused', [(_Evil(), 'the global print'),
+                                             (argparse.Namespace(a=1),
+                                              'the global argparse.Namespace'),
+                                             (_GetattrEscape(), "the call getattr(")])
+def test_unexpected_pickled_objects_are_still_refused(tmp_path, payload, refused):
     path = tmp_path / 'bad.pth'
     torch.save(dict(state_dict=dict(w=torch.zeros(1)), meta=dict(extra=payload)), str(path))
     with safe_checkpoint_loading():
@@ -197,9 +200,13 @@ def test_unexpected_pickled_objects_are_still_refused(tmp_path, payload):
             torch.load(str(path), map_location='cpu')
         with pytest.raises(pickle.UnpicklingError):
             load_checkpoint(nn.Linear(1, 1), str(path), map_location='cpu')
-    with pytest.raises(ValueError, match='cannot read checkpoint .*bad.pth') as exc:
+    with pytest.raises(UnsafeCheckpointError, match="bad.pth was refused by torch's safe loader"
+                       ) as exc:
         read_checkpoint(str(path))
     assert isinstance(exc.value.__cause__, pickle.UnpicklingError)
+    assert refused in str(exc.value) and exc.value.refused.startswith(refused)
+    # never torch's advice to switch safe loading off
+    assert 'weights_only' not in str(exc.value)
 
 
 # ----------------------------------------------------------------------------- load_pose_weights
@@ -217,7 +224,7 @@ def test_read_checkpoint(tmp_path):
     with pytest.raises(FileNotFoundError, match='checkpoint not found: .*nowhere.pth'):
         read_checkpoint(str(tmp_path / 'nowhere.pth'))
     (tmp_path / 'junk.pth').write_bytes(b'not a checkpoint')
-    with pytest.raises(ValueError, match='cannot read checkpoint .*junk.pth'):
+    with pytest.raises(ValueError, match=r'not a checkpoint \(corrupt or truncated\): .*junk.pth'):
         read_checkpoint(str(tmp_path / 'junk.pth'))
     torch.save([torch.zeros(1)], str(tmp_path / 'list.pth'))
     with pytest.raises(ValueError, match='list.pth holds no state dict'):

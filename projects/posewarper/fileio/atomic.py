@@ -118,6 +118,33 @@ def write_json_atomic(path: str, obj: Any, indent: Optional[int] = None) -> None
     write_bytes_atomic(path, dumps_json(obj, indent))
 
 
+def check_output_path(path: str, what: str, folder: bool = False) -> None:
+    """Check, before any work, that ``path`` can be written (created or replaced).
+
+    Args:
+        path (str): The output file (or folder, with ``folder``).
+        what (str): How the user named it (e.g. ``--out``), for the message.
+        folder (bool): Whether ``path`` is a folder to write files into.
+
+    Raises:
+        ValueError: If it is a folder where a file is expected (or the reverse), lies under an
+            existing file, or its nearest existing folder cannot be written to.
+    """
+    path = osp.abspath(path)
+    if folder and osp.exists(path) and not osp.isdir(path):
+        raise ValueError(f'{what} {path} is a file, not a folder')
+    if not folder and osp.isdir(path):
+        raise ValueError(f'{what} {path} is a folder; give a file name')
+    existing = path if folder and osp.isdir(path) else osp.dirname(path)
+    while not osp.exists(existing):
+        existing = osp.dirname(existing)
+    if not osp.isdir(existing):
+        raise ValueError(f'{what} {path} cannot be created: {existing} is a file')
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f'{what} {path} cannot be written: folder {existing} is not writable '
+                         '(permissions or a read-only file system)')
+
+
 def remove_stale_temp_files(folder: str, name: str = '') -> None:
     """Remove the temporary files that killed runs left while writing ``folder/name``.
 

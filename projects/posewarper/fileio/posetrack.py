@@ -21,6 +21,8 @@ import numpy as np
 from mmengine.fileio import load
 from xtcocotools.coco import COCO
 
+from .posetrack_checks import check_posetrack_document
+
 #: Keypoint order of PoseTrack18 files (COCO order; the eyes are re-used as head_bottom/head_top).
 PT18_KEYPOINT_NAMES: Tuple[str, ...] = (
     'nose', 'head_bottom', 'head_top', 'left_ear', 'right_ear', 'left_shoulder',
@@ -112,20 +114,24 @@ def prediction_record(image_id: Any,
 
 
 # ----------------------------------------------------------------------------- reading
-def load_posetrack_json(path: str) -> dict:
-    """Read a PoseTrack json document.
+def load_posetrack_json(path: str, role: str = 'annotations') -> dict:
+    """Read a PoseTrack json document and validate it
+    (:func:`~posewarper.fileio.check_posetrack_document`).
 
     Args:
         path (str): A per-video or merged PoseTrack18 json file.
+        role (str): ``'annotations'`` (training / propagation input), ``'gt'`` (ground truth of
+            the AP) or ``'prediction'``.
 
     Returns:
         dict: The parsed json object.
 
     Raises:
-        ValueError: If the file is missing or unreadable, not json, or not a json object; the
-            message names the file.
+        ValueError: If the file is missing or unreadable, not json, or not a valid PoseTrack18
+            document; the message names the file (and the image or annotation and the field).
     """
-    return _read_json(path, dict, 'PoseTrack json', 'a json object')
+    return check_posetrack_document(_read_json(path, dict, 'PoseTrack json', 'a json object'),
+                                    path, role)
 
 
 def load_detections(bbox_file: str) -> list:
@@ -215,14 +221,15 @@ def load_posetrack_dirs(gt_dir: str, pred_dir: str) -> Tuple[Dict[str, dict], Di
     for path in sorted(glob.glob(osp.join(glob.escape(pred_dir), '*.json'))):
         if osp.basename(path) not in gt_names:
             raise ValueError(f'{path}: prediction file for a video with no GT file in {gt_dir}')
+    for path in gt_files:
+        pred_path = osp.join(pred_dir, osp.basename(path))
+        if not osp.isfile(pred_path):
+            raise ValueError(f'{pred_path}: prediction file missing for GT video {path}')
     gt_videos, pred_videos = {}, {}
     for path in gt_files:
         name = osp.basename(path)
-        pred_path = osp.join(pred_dir, name)
-        if not osp.isfile(pred_path):
-            raise ValueError(f'{pred_path}: prediction file missing for GT video {path}')
-        gt_videos[name] = load_posetrack_json(path)
-        pred_videos[name] = load_posetrack_json(pred_path)
+        gt_videos[name] = load_posetrack_json(path, 'gt')
+        pred_videos[name] = load_posetrack_json(osp.join(pred_dir, name), 'prediction')
     return gt_videos, pred_videos
 
 

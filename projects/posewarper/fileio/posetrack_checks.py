@@ -33,6 +33,17 @@ def _is_id(value: Any) -> bool:
     return (isinstance(value, int) and not isinstance(value, bool)) or isinstance(value, str)
 
 
+def _has_non_finite(value: Any) -> bool:
+    """Whether a json value holds NaN or infinity anywhere (json itself has neither)."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_has_non_finite(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_non_finite(v) for v in value)
+    return False
+
+
 class _Checker:
     """Raises the first violation of a document, naming the file, the id and the field."""
 
@@ -58,6 +69,12 @@ class _Checker:
                 what = 'not finite' if _is_number(value) else 'not a number'
                 raise self.fail(where, field, f'value {i} is {what}: {value!r:.40}')
         return values
+
+    def finite_fields(self, record: dict, where: str) -> None:
+        """No NaN or infinity in any field of ``record`` (strict json has none)."""
+        for field, value in record.items():
+            if _has_non_finite(value):
+                raise self.fail(where, field, 'holds NaN or infinity')
 
     def top_level(self, doc: Any, key: str) -> list:
         value = doc.get(key)
@@ -86,6 +103,12 @@ class _Checker:
                 raise self.fail(where, 'id', f'images[{i}] repeats the id of '
                                 f'images[{seen[image_id]}]: image ids must be unique')
             seen[image_id] = i
+            self.finite_fields(image, where)
+            if self.role == 'annotations':  # the datasets and propagation clip boxes to them
+                for field in ('width', 'height'):
+                    size = image.get(field)
+                    if not _is_finite(size) or size <= 0:
+                        raise self.fail(where, field, f'expected a positive number, got {size!r}')
             name = image.get('file_name')
             # a prediction's frames are paired with the GT by position, not by name
             if self.role != 'prediction' and (not isinstance(name, str)
@@ -94,14 +117,31 @@ class _Checker:
                                 'file>: the folder names the video')
         return seen
 
-    def annotation(self, ann: dict, k: int, image_ids: Dict[Any, int],
-                   num_keypoints: int) -> None:
+    def indexed_fields(self, ann: dict, where: str, k: int, ann_ids: Dict[Any, int]) -> None:
+        """What xtcocotools' index (datasets, propagation) needs of an annotation."""
+        ann_id = ann.get('id')
+        if not _is_id(ann_id):
+            raise self.fail(where, 'id', f'expected an int or string id, got {ann_id!r}')
+        if ann_id in ann_ids:
+            raise self.fail(where, 'id', f'annotations[{k}] repeats the id of '
+                            f'annotations[{ann_ids[ann_id]}]: annotation ids must be unique')
+        ann_ids[ann_id] = k
+        for field, kinds in (('category_id', (int, )), ('iscrowd', (bool, int))):
+            if not isinstance(ann.get(field), kinds) or isinstance(ann.get(field), float):
+                raise self.fail(where, field, f'expected {" or ".join(t.__name__ for t in kinds)},'
+                                f' got {ann.get(field)!r}')
+
+    def annotation(self, ann: dict, k: int, image_ids: Dict[Any, int], num_keypoints: int,
+                   ann_ids: Dict[Any, int]) -> None:
         where = f'annotation id={ann["id"]}' if _is_id(ann.get('id')) else f'annotations[{k}]'
+        if self.role == 'annotations':
+            self.indexed_fields(ann, where, k, ann_ids)
         image_id = ann.get('image_id')
         if not _is_id(image_id) or image_id not in image_ids:
             raise self.fail(where, 'image_id', f'{image_id!r} is not the id of an image of '
                             'this file')
         where += f' (image {image_id})'
+        self.finite_fields(ann, where)
         if 'keypoints' in ann:
             kpts = self.numbers(ann['keypoints'], where, 'keypoints', 3 * num_keypoints)
             if self.role != 'prediction':
@@ -155,7 +195,13 @@ def check_posetrack_document(doc: Any, path: str, role: str = 'annotations') -> 
     categories = check.top_level(doc, 'categories') if 'categories' in doc or \
         role != 'prediction' else []
     images = check.images(check.top_level(doc, 'images'))
+    for i, category in enumerate(categories):
+        check.finite_fields(category, f'categories[{i}]')
+        if role == 'annotations' and not _is_id(category.get('id')):
+            raise check.fail(f'categories[{i}]', 'id',
+                             f'expected an int or string id, got {category.get("id")!r}')
     num_keypoints = check.num_keypoints(categories)
+    ann_ids: Dict[Any, int] = {}
     for k, ann in enumerate(check.top_level(doc, 'annotations')):
-        check.annotation(ann, k, images, num_keypoints)
+        check.annotation(ann, k, images, num_keypoints, ann_ids)
     return doc

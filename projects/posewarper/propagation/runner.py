@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from mmengine.runner import set_random_seed
 from mmengine.utils import ProgressBar
 
-from ..fileio import remove_stale_temp_files, write_json_atomic
+from ..fileio import check_output_path, remove_stale_temp_files, write_json_atomic
 from ..registry import PROPAGATORS
 # the methods register themselves in PROPAGATORS when imported
 from . import copy_propagator, farneback, posewarper_propagator, single_frame  # noqa: F401
@@ -168,8 +168,9 @@ def propagate_annotations(ann_file: str,
         raise ValueError(f'unknown method {method!r}; choose from {METHODS}')
     if method in MODEL_METHODS and (not config or not checkpoint):
         raise ValueError(f'method {method} runs a model: give its config and checkpoint')
-    if osp.isdir(out):
-        raise ValueError(f'output {out} is a directory; give a json file name')
+    check_output_path(out, 'output')
+    if per_video_dir:
+        check_output_path(per_video_dir, 'per-video folder', folder=True)
     doc, videos = load_sparse_videos(ann_file, data_root, label_interval, label_phase)
     propagator = build_propagator(method, config, checkpoint, device, batch_size)
 
@@ -199,8 +200,24 @@ def propagate_annotations(ann_file: str,
         plans.append((video, tasks, part_path, cached))
 
     set_random_seed(seed)
+    new_parts_dir = not osp.isdir(parts_dir)
     os.makedirs(parts_dir, exist_ok=True)
     remove_stale_temp_files(parts_dir)
+    try:
+        return _run_plans(plans, propagator, fingerprint, doc, videos, out, per_video_dir,
+                          progress)
+    except BaseException:
+        # finished videos stay cached for a rerun; a cache that holds nothing goes
+        if new_parts_dir and osp.isdir(parts_dir) and not os.listdir(parts_dir):
+            os.rmdir(parts_dir)
+        raise
+
+
+def _run_plans(plans: list, propagator: BasePropagator, fingerprint: str, doc: dict,
+               videos: List[SparseVideo], out: str, per_video_dir: Optional[str],
+               progress: bool) -> dict:
+    """Propagate the videos not cached yet, then write the outputs and drop the cache."""
+    parts_dir = out + '.parts'
     bar = ProgressBar(len(plans), file=sys.stderr) if progress else None
     pseudo, propagated, num_cached = [], [], 0
     for video, tasks, part_path, cached in plans:

@@ -1,9 +1,10 @@
-from .checkpoint import (checkpoint_safe_globals, load_pose_weights, read_checkpoint,
-                         safe_checkpoint_loading)
+from .checkpoint import (UnsafeCheckpointError, checkpoint_safe_globals, load_pose_weights,
+                         read_checkpoint, safe_checkpoint_loading)
 from .mmpose0x import (convert_mmpose0x_state_dict, match_state_dict,
                        mmpose0x_load_state_dict_pre_hook)
 
 __all__ = [
-    'checkpoint_safe_globals', 'load_pose_weights', 'read_checkpoint', 'safe_checkpoint_loading',
-    'convert_mmpose0x_state_dict', 'match_state_dict', 'mmpose0x_load_state_dict_pre_hook'
+    'UnsafeCheckpointError', 'checkpoint_safe_globals', 'load_pose_weights', 'read_checkpoint',
+    'safe_checkpoint_loading', 'convert_mmpose0x_state_dict', 'match_state_dict',
+    'mmpose0x_load_state_dict_pre_hook'
 ]

@@ -15,9 +15,12 @@ would let a crafted checkpoint reach arbitrary attributes (``__globals__`` ...),
 which resolves those statistics methods and refuses everything else.
 """
 import contextlib
+import importlib.util
+import inspect
 import os.path as osp
 import pickle
 import re
+import sys
 from collections import OrderedDict
 from typing import Any, Iterator, List, Mapping, Optional, Sequence, Union
 
@@ -89,6 +92,76 @@ def _examples(keys: Sequence[str], limit: int = 3) -> str:
     return ', '.join(keys[:limit]) + more
 
 
+class UnsafeCheckpointError(ValueError):
+    """A checkpoint that torch's safe unpickler refused: it pickles objects that could run code.
+
+    Attributes:
+        refused (str): What was refused, e.g. ``posix.system``.
+    """
+
+    def __init__(self, filename: str, refused: str) -> None:
+        super().__init__(f'checkpoint {filename} was refused by torch\'s safe loader: it pickles '
+                         f'{refused}, which could run code when loaded; it was not loaded')
+        self.refused = refused
+
+
+def _refused_global(error: Exception) -> Optional[str]:
+    """What torch's ``weights_only`` unpickler refused, from its message; None if it was not
+    such a refusal."""
+    text = str(error)
+    if 'Weights only load failed' not in text:
+        return None
+    found = re.search(r'GLOBAL ([\w.]+)', text)
+    if found:
+        # A damaged file can spell a name that exists nowhere, or put one of torch's own
+        # types (which a checkpoint may hold) where the unpickler does not take it: garbage,
+        # not the refusal of a foreign object.
+        name = found.group(1)
+        ours = name.startswith('torch.') or name in _allowed_names()
+        return f'the global {name}' if not ours and _may_exist(name) else None
+    found = re.search(r'asks for (getattr\(.*?\));', text)  # from _history_buffer_getattr
+    # any other complaint of the unpickler is about the structure of a damaged file
+    return f'the call {found.group(1)}' if found else None
+
+
+def _allowed_names() -> set:
+    """``module.name`` of each global of :func:`checkpoint_safe_globals`."""
+    names = set()
+    for entry in checkpoint_safe_globals():
+        if isinstance(entry, tuple):
+            names.add(entry[1])
+        else:
+            names.add(f'{entry.__module__}.{entry.__qualname__}')
+    return names
+
+
+def _may_exist(name: str) -> bool:
+    """Whether a pickled global ``module.attr`` may name a real class or function, decided
+    without running a module that is not imported yet: imported modules must have the
+    attributes, the first module not imported must be findable, and a module itself (which
+    pickle never names) does not count."""
+    parts = (name if '.' in name else f'builtins.{name}').split('.')
+    if not all(part.isidentifier() for part in parts):
+        return False
+    obj = None
+    for i in range(len(parts), 0, -1):  # the longest imported module prefix
+        obj = sys.modules.get('.'.join(parts[:i]))
+        if obj is not None:
+            break
+    try:
+        if obj is None:
+            return importlib.util.find_spec(parts[0]) is not None
+        for j, part in enumerate(parts[i:], start=i):
+            if hasattr(obj, part):
+                obj = getattr(obj, part)
+            else:  # a submodule not imported yet: findable through its imported parent?
+                return inspect.ismodule(obj) and \
+                    importlib.util.find_spec('.'.join(parts[:j + 1])) is not None
+    except (ImportError, ValueError):
+        return False
+    return not inspect.ismodule(obj)
+
+
 def read_checkpoint(filename: str, map_location: str = 'cpu') -> Mapping:
     """Read a checkpoint (path or URL, as mmengine does) under torch's safe unpickler.
 
@@ -101,15 +174,22 @@ def read_checkpoint(filename: str, map_location: str = 'cpu') -> Mapping:
 
     Raises:
         FileNotFoundError: If a local file does not exist.
-        ValueError: If it cannot be read.
+        UnsafeCheckpointError: If the safe unpickler refused what the file pickles.
+        ValueError: If it is not a checkpoint (empty, truncated, another format) or holds no
+            state dict.
     """
     if '://' not in filename and not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint not found: {filename}')
     try:
         with safe_checkpoint_loading():
             checkpoint = _load_checkpoint(filename, map_location=map_location)
-    except Exception as e:
+    except OSError as e:
         raise ValueError(f'cannot read checkpoint {filename}: {e}') from e
+    except Exception as e:  # torch and pickle raise many types for a damaged file
+        refused = _refused_global(e)
+        if refused is not None:
+            raise UnsafeCheckpointError(filename, refused) from e
+        raise ValueError(f'not a checkpoint (corrupt or truncated): {filename}') from e
     if not isinstance(checkpoint, Mapping):
         raise ValueError(f'checkpoint {filename} holds no state dict')
     return checkpoint

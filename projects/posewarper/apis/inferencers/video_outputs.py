@@ -9,7 +9,7 @@ from mmengine.logging import print_log
 from mmpose.structures import PoseDataSample
 
 from ...fileio import (AtomicFile, person_category, posetrack_document, prediction_record,
-                       write_json_atomic)
+                       remove_stale_temp_files, write_json_atomic)
 
 
 class VideoOutputs:
@@ -64,6 +64,9 @@ class VideoOutputs:
         if self.video_path is None:
             return
         if self._writer is None:
+            # a killed run leaves its temporary video behind: swept before writing anew
+            remove_stale_temp_files(osp.dirname(osp.abspath(self.video_path)),
+                                    osp.basename(self.video_path))
             self._video = AtomicFile(self.video_path)
             h, w = frame_bgr.shape[:2]
             self._writer = cv2.VideoWriter(self._video.tmp, cv2.VideoWriter_fourcc(*'mp4v'),

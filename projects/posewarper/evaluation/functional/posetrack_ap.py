@@ -24,7 +24,10 @@ Where ``poseval`` would crash or assert on malformed input, a :class:`ValueError
 file and the field is raised instead. A few inputs that poseval would handle silently are also
 refused rather than guessed at: a file whose images come from several video folders (poseval
 keeps the first video only), a ``scores`` list of the wrong length, and a keypoint name listed
-twice. A GT person without joints needs no head box (poseval would crash on it).
+twice. A GT person without joints needs no head box (poseval would crash on it). Files are
+validated when read (:func:`posewarper.fileio.check_posetrack_document`). One result differs from
+poseval on purpose: when no frame has a GT person at all, nothing can be evaluated and every value
+is NaN (``null`` in json), where poseval reports 0.
 """
 import os.path as osp
 from collections import OrderedDict
@@ -183,7 +186,8 @@ def compute_joint_ap(gt_videos: Dict[str, dict],
 
     Returns:
         np.ndarray: AP in percent per PT17 joint id, shape (15, ). A joint without predictions
-        gets 0, a joint with predictions but no GT anywhere gets NaN.
+        gets 0 and a joint with predictions but no GT anywhere NaN, as in poseval; when no
+        joint has GT anywhere (every GT frame empty) every value is NaN.
 
     Raises:
         ValueError: On a missing or unknown video, a frame count mismatch or malformed content.
@@ -241,6 +245,8 @@ def compute_joint_ap(gt_videos: Dict[str, dict],
                     scores[j].append(pr_score[has_pr[:, j], j])
                     labels[j].append(frame_labels[has_pr[:, j], j])
 
+    if not num_gt.any():
+        return np.full(NUM_JOINTS, np.nan)  # no GT person anywhere: nothing to evaluate
     ap = np.zeros(NUM_JOINTS, dtype=np.float64)
     for j in range(NUM_JOINTS):
         joint_scores = np.concatenate(scores[j]) if scores[j] else np.zeros(0)

@@ -77,7 +77,7 @@ class PoseTrackAPMetric(CocoMetric):
         self.gt_dir = gt_dir
         # CocoMetric's GT index: given one, it needs no GT from the data samples (their
         # ``raw_ann_info``); the AP itself is computed from the per-video files.
-        videos = [load_posetrack_json(f) for f in self._gt_files()]
+        videos = [load_posetrack_json(f, 'gt') for f in self._gt_files()]
         self.coco = coco_index(
             posetrack_document([im for v in videos for im in v.get('images', [])],
                                [a for v in videos for a in v.get('annotations', [])],
@@ -110,7 +110,7 @@ class PoseTrackAPMetric(CocoMetric):
         categories = [person_category()]
         used = set()
         for gt_file in self._gt_files():
-            gt = load_posetrack_json(gt_file)
+            gt = load_posetrack_json(gt_file, 'gt')
             images, annotations = [], []
             # Every GT frame is listed, in GT order: poseval pairs frames by position.
             for image in gt.get('images', []):
@@ -149,9 +149,9 @@ class PoseTrackAPMetric(CocoMetric):
             name = osp.basename(gt_file)
             gt_paths[name] = gt_file
             pred_paths[name] = osp.join(pred_dir, name)
-            gt_videos[name] = load_posetrack_json(gt_file)
+            gt_videos[name] = load_posetrack_json(gt_file, 'gt')
             # Read back what was written, so the numbers are those of the files on disk.
-            pred_videos[name] = load_posetrack_json(pred_paths[name])
+            pred_videos[name] = load_posetrack_json(pred_paths[name], 'prediction')
         results = compute_ap(gt_videos, pred_videos, gt_paths, pred_paths)
 
         logger: MMLogger = MMLogger.get_current_instance()

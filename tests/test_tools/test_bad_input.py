@@ -1,0 +1,176 @@
+"""Every case of docs/bad_input.md: the tool exits with 1, prints the documented message in one
+line, and leaves nothing new behind. The messages are read from the doc, so it cannot drift."""
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Callable, Dict, List, Tuple
+
+import pytest
+import torch
+
+from tests.helpers.posetrack_docs import copy_with_scores, joints_at, person, video
+from tests.helpers.propagation import (TINY_STAGE1, TINY_STAGE2, load_json, make_dataset,
+                                       save_random_checkpoint)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DOC = REPO_ROOT / 'docs' / 'bad_input.md'
+
+
+def documented_messages() -> Dict[str, List[List[str]]]:
+    """Case -> alternatives, each a list of fragments (the doc abbreviates paths with '…')."""
+    cases = {}
+    for line in DOC.read_text().splitlines():
+        row = re.match(r'^\| `([\w-]+)` \|.*\|.*\|(.*)\|$', line)
+        if row:
+            spans = [s for s in re.findall(r'`([^`]+)`', row.group(2)) if not s.endswith('.py')]
+            cases[row.group(1)] = [span.split('…') for span in spans]
+    return cases
+
+
+MESSAGES = documented_messages()
+
+
+class _Evil:
+
+    def __reduce__(self):
+        return (print, ('pwned', ))
+
+
+@pytest.fixture(scope='module')
+def data(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp('bad_input')
+    make_dataset(root, videos=1, frames=8, width=96, height=72)
+    save_random_checkpoint(TINY_STAGE1, root / 'stage1.pth')
+    good = {'state_dict': {'backbone.w': torch.zeros(64)}}
+    torch.save(good, root / 'good.pth')
+    (root / 'empty.pth').write_bytes(b'')
+    (root / 'truncated.pth').write_bytes((root / 'good.pth').read_bytes()[:200])
+    torch.save(dict(good, meta=dict(x=_Evil())), root / 'unsafe.pth')
+    return root
+
+
+def _edit_annotations(data: Path, tmp: Path, edit: Callable[[dict], None]) -> Path:
+    doc = load_json(data / 'annotations' / 'posetrack18_val.json')
+    edit(doc)
+    path = tmp / 'in' / 'ann.json'
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def _eval_dirs(tmp: Path, edit_gt=None, edit_pred=None) -> List[str]:
+    gt = video([[person(joints_at(0)), person(joints_at(0, 500), track_id=1)],
+                [person(joints_at(10))]])
+    pred = copy_with_scores(gt)
+    for doc, edit, name in ((gt, edit_gt, 'gt'), (pred, edit_pred, 'pred')):
+        if edit:
+            edit(doc)
+        (tmp / 'in' / name).mkdir(parents=True, exist_ok=True)
+        (tmp / 'in' / name / 'v.json').write_text(json.dumps(doc))
+    return ['--gt-dir', str(tmp / 'in' / 'gt'), '--pred-dir', str(tmp / 'in' / 'pred')]
+
+
+def _set(path: Tuple, value) -> Callable[[dict], None]:
+    def edit(doc: dict) -> None:
+        target = doc
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value(target[path[-1]]) if callable(value) else value
+    return edit
+
+
+def _propagate(ann: Path, tmp: Path, *extra: str) -> Tuple[str, List[str]]:
+    return 'propagate', ['--ann-file', str(ann), '--method', 'copy', '--out',
+                         str(tmp / 'out' / 'p.json'), '--no-progress', *extra]
+
+
+def _runs(case: str, data: Path, tmp: Path) -> List[Tuple[str, List[str]]]:
+    """The (tool, argv) runs of a case."""
+    nan = float('nan')
+    out = ['--out', str(tmp / 'out' / 'ap.json')]
+    edits = {
+        'duplicate-image-id': (_set(('images', 1, 'id'), 1000), None),
+        'nan-keypoint': (_set(('annotations', 0, 'keypoints', 0), nan), None),
+        'nan-track-id': (_set(('annotations', 0, 'track_id'), nan), None),
+        'nan-head-box': (_set(('annotations', 0, 'bbox_head', 2), nan), None),
+        'nan-score': (None, _set(('annotations', 0, 'scores', 4), nan)),
+        'unknown-image': (_set(('annotations', 1, 'image_id'), 4242), None),
+    }
+    if case in edits:
+        return [('eval_posetrack', _eval_dirs(tmp, *edits[case]) + out)]
+    ann_edits = {
+        'duplicate-image-id-propagate': lambda d: d['images'][1].update(id=d['images'][0]['id']),
+        'no-video-folder': _set(('images', 1, 'file_name'), '000001.jpg'),
+        'nan-keypoint-propagate': _set(('annotations', 0, 'keypoints', 3), nan),
+        '16-keypoint-values': _set(('annotations', 2, 'keypoints'), lambda k: k[:16]),
+        'string-keypoint': _set(('annotations', 2, 'keypoints', 3), '12'),
+        'bad-visibility': _set(('annotations', 2, 'keypoints', 2), 7),
+    }
+    if case in ann_edits:
+        return [_propagate(_edit_annotations(data, tmp, ann_edits[case]), tmp)]
+    ann = data / 'annotations' / 'posetrack18_val.json'
+    if case == 'root-is-a-list':
+        (tmp / 'in').mkdir()
+        (tmp / 'in' / 'ann.json').write_text('[]')
+        return [_propagate(tmp / 'in' / 'ann.json', tmp)]
+    if case in ('out-is-a-folder', 'out-under-a-file'):
+        (tmp / 'in').mkdir()
+        target = tmp / 'in' / 'dir'
+        if case == 'out-is-a-folder':
+            target.mkdir()
+        else:
+            (tmp / 'in' / 'file').write_text('')
+            target = tmp / 'in' / 'file' / 'sub' / 'out.json'
+        return [('propagate', ['--ann-file', str(ann), '--method', 'copy', '--out', str(target),
+                               '--no-progress']),
+                ('eval_posetrack', _eval_dirs(tmp) + ['--out', str(target)])]
+    if case == 'per-video-dir-is-a-file':
+        (tmp / 'in').mkdir()
+        (tmp / 'in' / 'file').write_text('')
+        return [_propagate(ann, tmp, '--per-video-dir', str(tmp / 'in' / 'file'))]
+    if case == 'out-not-writable':
+        return [('eval_posetrack', _eval_dirs(tmp) + out)]
+    ckpt = data / {'empty-checkpoint': 'empty.pth', 'truncated-checkpoint': 'truncated.pth',
+                   'unsafe-checkpoint': 'unsafe.pth', 'checkpoint-of-another-model':
+                   'stage1.pth'}[case]
+    infer = ('infer', [str(data / 'images' / 'val' / '000001_synth'), '--pose2d',
+                       str(TINY_STAGE2), '--pose2d-weights', str(ckpt), '--det-model',
+                       'whole_image', '--device', 'cpu', '--pred-out-dir', str(tmp / 'out')])
+    propagate = ('propagate', ['--ann-file', str(ann), '--data-root', str(data), '--method',
+                               'posewarper', '--config', str(TINY_STAGE2), '--checkpoint',
+                               str(ckpt), '--out', str(tmp / 'out' / 'p.json'), '--no-progress'])
+    if case == 'checkpoint-of-another-model':
+        return [propagate, infer]
+    work = ['--work-dir', str(tmp / 'out' / 'work')]
+    return [('test', [str(TINY_STAGE2), str(ckpt)] + work),
+            ('train', [str(TINY_STAGE2), '--resume', str(ckpt)] + work), infer, propagate,
+            ('convert_mmpose0x', [str(ckpt), str(tmp / 'out' / 'c.pth')])]
+
+
+def test_every_case_of_the_doc_is_run():
+    assert len(MESSAGES) >= 20
+    assert all(MESSAGES.values())
+
+
+@pytest.mark.parametrize('case', sorted(MESSAGES))
+def test_documented_message(case, data, load_tool, tmp_path, capsys, monkeypatch):
+    if case == 'out-not-writable':
+        # root writes anywhere, so a read-only folder is simulated where it is checked
+        real_access = os.access
+        monkeypatch.setattr(os, 'access',
+                            lambda p, mode: False if mode & os.W_OK else real_access(p, mode))
+    for tool, argv in _runs(case, data, tmp_path):
+        before = {p for p in tmp_path.rglob('*')}
+        rc = load_tool(tool).main(argv)
+        err = capsys.readouterr().err
+        assert rc == 1, (case, tool, err)
+        assert err.count('\n') == 1 and 'Traceback' not in err, (case, tool, err)
+        assert any(all(fragment in err for fragment in alternative)
+                   for alternative in MESSAGES[case]), (case, tool, err, MESSAGES[case])
+        if case == 'unsafe-checkpoint':
+            assert ('--trust-pickle' in err) == (tool == 'convert_mmpose0x'), (tool, err)
+        assert {p for p in tmp_path.rglob('*')} == before, (case, tool)  # nothing new
+        assert not (tmp_path / 'out').exists()
+    shutil.rmtree(tmp_path / 'in', ignore_errors=True)
