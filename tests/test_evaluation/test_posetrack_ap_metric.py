@@ -215,3 +215,47 @@ def test_bad_arguments(tmp_path):
         PoseTrackAPMetric(ann_file=str(tmp_path / 'annotations' / 'posetrack18_val.json'))
     with pytest.raises(ValueError, match='`nms_mode` should be one of'):
         PoseTrackAPMetric(gt_dir=str(tmp_path), nms_mode='bad')
+
+
+def test_official_scoring_multiplies_box_scores_and_keeps_duplicates(ann_file, meta, tmp_path):
+    """``scoring='official'``: joint score = heatmap max × box score, and no NMS."""
+    anns = _load_anns(ann_file)
+    batches = []
+    for k, ann in enumerate(anns):  # every person found, joint scores 0.5, box scores >= 0.2
+        kpts = np.array(ann['keypoints'], dtype=np.float64).reshape(1, -1, 3)
+        kpts[..., 2] = 0.5
+        batches.append([_topdown_sample(ann, kpts, ann['id'], bbox_score=0.2 + 0.01 * k)])
+    # a false positive far from everyone: confident joints (0.9) in a doubtful box (0.01)
+    far = np.array(anns[0]['keypoints'], dtype=np.float64).reshape(1, -1, 3)
+    far[..., :2] += 5000
+    far[..., 2] = 0.9
+    batches.append([_topdown_sample(anns[0], far, 10**15, bbox_score=0.01)])
+    # a duplicate of person 1 (what OKS-NMS removes)
+    dup = np.array(anns[1]['keypoints'], dtype=np.float64).reshape(1, -1, 3)
+    dup[..., 2] = 0.5
+    batches.append([_topdown_sample(anns[1], dup, 10**15 + 1, bbox_score=0.15)])
+    results, people = {}, {}
+    for scoring in ('mmpose', 'official'):
+        out = tmp_path / scoring
+        metric = PoseTrackAPMetric(ann_file=ann_file, scoring=scoring,
+                                   outfile_prefix=str(out / 'res'))
+        results[scoring] = _run(metric, meta, batches)
+        written = [a for name in VIDEOS
+                   for a in json.loads((out / name).read_text())['annotations']]
+        people[scoring] = len(written)
+        if scoring == 'official':
+            by_image = defaultdict(list)
+            for a in written:
+                by_image[a['image_id']].append(a['scores'][0])
+            assert pytest.approx(0.5 * (0.2 + 0.01 * 2)) in by_image[anns[2]['image_id']]
+    assert people == {'mmpose': len(anns) + 1, 'official': len(anns) + 2}
+    # MMPose ranks the false positive's joints (0.9) above every true one (0.5) ...
+    assert results['mmpose']['posetrack/Total'] < 100
+    # ... the official score puts them last (0.009 < 0.5 x 0.2), and the duplicate ranks
+    # below its original, so only the tail of the ranking holds false positives
+    assert results['official']['posetrack/Total'] > results['mmpose']['posetrack/Total']
+
+
+def test_unknown_scoring_is_refused(ann_file):
+    with pytest.raises(ValueError, match="scoring must be one of \\('mmpose', 'official'\\)"):
+        PoseTrackAPMetric(ann_file=ann_file, scoring='poseval')

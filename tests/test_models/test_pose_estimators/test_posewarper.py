@@ -118,6 +118,29 @@ def test_unfrozen_backbone_trains():
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.backbone.parameters())
 
 
+def test_frozen_bn_in_train_mode_updates_statistics_not_weights():
+    """``frozen_bn_mode='train'`` (the official code): no gradients into the frozen part, but its
+    BatchNorm layers normalise with batch statistics and update their running statistics."""
+    model = MODELS.build(dict(_tiny_model_cfg(), frozen_bn_mode='train'))
+    model.train()
+    bns = [m for m in model.backbone.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert bns and all(m.training for m in bns)
+    assert not any(p.requires_grad for p in model.backbone.parameters())
+    weights = {k: v.clone() for k, v in model.backbone.state_dict().items()
+               if 'running' not in k and 'num_batches' not in k}
+    stats = [m.running_mean.clone() for m in bns]
+    optim = OptimWrapper(torch.optim.Adam(
+        [p for p in model.parameters() if p.requires_grad], lr=1e-2))
+    model.train_step(_batch(), optim)
+    assert all(torch.equal(v, model.backbone.state_dict()[k]) for k, v in weights.items())
+    assert any(not torch.equal(s, m.running_mean) for s, m in zip(stats, bns))
+    eval_model = MODELS.build(_tiny_model_cfg()).train()  # the default keeps them in eval
+    assert not any(m.training for m in eval_model.backbone.modules()
+                   if isinstance(m, torch.nn.BatchNorm2d))
+    with pytest.raises(ValueError, match='frozen_bn_mode'):
+        MODELS.build(dict(_tiny_model_cfg(), frozen_bn_mode='frozen'))
+
+
 def test_predict_aggregates_window_in_image_space():
     model = MODELS.build(_tiny_model_cfg()).eval()
     data = model.data_preprocessor(

@@ -11,6 +11,12 @@ from ...fileio import (coco_index, gt_dir_from_ann_file, load_posetrack_json, pe
                        posetrack_document, prediction_record, video_json_files, write_json_atomic)
 from ..functional.posetrack_ap import AP_KEYS, compute_ap
 
+#: How predicted joints are scored for the AP (which ranks joints by their scores):
+#: ``'mmpose'``, MMPose's PoseTrack18Metric (the heatmap maximum; people rescored and OKS-NMSed
+#: by ``score_mode`` / ``nms_mode``); ``'official'``, the official PoseWarper evaluation
+#: (``lib/dataset/posetrack.py``: heatmap maximum × person box score, no NMS).
+SCORINGS = ('mmpose', 'official')
+
 
 @METRICS.register_module()
 class PoseTrackAPMetric(CocoMetric):
@@ -28,6 +34,10 @@ class PoseTrackAPMetric(CocoMetric):
             (``.../annotations/val``) is used unless ``gt_dir`` is given.
         gt_dir (str, optional): Folder of per-video PoseTrack18 GT json files. Defaults to the
             one derived from ``ann_file``.
+        scoring (str): ``'mmpose'`` (MMPose's joint scores, the heatmap maxima, after the
+            rescoring and NMS below) or ``'official'`` (the official code's: heatmap maximum ×
+            person box score, no NMS; ``nms_mode`` is then ignored). See :data:`SCORINGS`.
+            Defaults to ``'mmpose'``.
         score_mode (str): Instance rescoring, ``'bbox'`` or ``'bbox_keypoint'``. It only affects
             the NMS (AP ranks joints by their own scores). Defaults to ``'bbox_keypoint'``.
         keypoint_score_thr (float): Keypoints above this score enter the ``'bbox_keypoint'``
@@ -48,6 +58,7 @@ class PoseTrackAPMetric(CocoMetric):
     def __init__(self,
                  ann_file: Optional[str] = None,
                  gt_dir: Optional[str] = None,
+                 scoring: str = 'mmpose',
                  score_mode: str = 'bbox_keypoint',
                  keypoint_score_thr: float = 0.2,
                  nms_mode: str = 'oks_nms',
@@ -62,6 +73,10 @@ class PoseTrackAPMetric(CocoMetric):
             gt_dir = gt_dir_from_ann_file(ann_file)
         if not osp.isdir(gt_dir):
             raise ValueError(f'PoseTrack GT folder not found: {gt_dir}')
+        if scoring not in SCORINGS:
+            raise ValueError(f'scoring must be one of {SCORINGS}, got {scoring!r}')
+        if scoring == 'official':
+            nms_mode = 'none'  # the official evaluation keeps every detected person
         # The merged ``ann_file`` is not loaded: the GT comes from the per-video files.
         super().__init__(
             ann_file=None,
@@ -75,6 +90,7 @@ class PoseTrackAPMetric(CocoMetric):
             prefix=prefix)
         self.ann_file = ann_file
         self.gt_dir = gt_dir
+        self.scoring = scoring
         # CocoMetric's GT index: given one, it needs no GT from the data samples (their
         # ``raw_ann_info``); the AP itself is computed from the per-video files.
         videos = [load_posetrack_json(f, 'gt') for f in self._gt_files()]
@@ -121,7 +137,10 @@ class PoseTrackAPMetric(CocoMetric):
                 # track ids unique within the frame, as poseval requires; no tracking here
                 for track_id, instance in enumerate(instances):
                     kpts = np.asarray(instance['keypoints'], dtype=np.float64).reshape(-1, 3)
-                    annotations.append(prediction_record(image['id'], kpts[:, :2], kpts[:, 2],
+                    scores = kpts[:, 2]
+                    if self.scoring == 'official':
+                        scores = scores * float(instance['bbox_score'])
+                    annotations.append(prediction_record(image['id'], kpts[:, :2], scores,
                                                          track_id, instance['score']))
             write_json_atomic(osp.join(pred_dir, osp.basename(gt_file)),
                               posetrack_document(images, annotations, categories))

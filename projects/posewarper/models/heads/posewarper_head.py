@@ -117,6 +117,7 @@ class PoseWarperHead(HeatmapHead):
         self.dilations = tuple(dilations)
         self.cycle_loss_module = MODELS.build(cycle_loss) if cycle_loss else None
         self._heatmap_layers_frozen = False
+        self._heatmap_bn_eval = True
         self._init_warp()
 
     @staticmethod
@@ -148,17 +149,20 @@ class PoseWarperHead(HeatmapHead):
         """The single-frame part of the head (trained in stage 1)."""
         return [self.deconv_layers, self.conv_layers, self.final_layer]
 
-    def freeze_heatmap_layers(self) -> None:
-        """Stop gradients into the stage-1 heatmap layers and keep their BN in eval mode."""
+    def freeze_heatmap_layers(self, bn_eval: bool = True) -> None:
+        """Stop gradients into the stage-1 heatmap layers; with ``bn_eval`` keep their BN in
+        eval mode (else BN follows the training mode, see ``PoseWarper.frozen_bn_mode``)."""
         self._heatmap_layers_frozen = True
+        self._heatmap_bn_eval = bn_eval
         for module in self.heatmap_layers:
-            module.eval()
+            if bn_eval:
+                module.eval()
             for param in module.parameters():
                 param.requires_grad = False
 
     def train(self, mode: bool = True) -> 'PoseWarperHead':
         super().train(mode)
-        if self._heatmap_layers_frozen:
+        if self._heatmap_layers_frozen and self._heatmap_bn_eval:
             for module in self.heatmap_layers:
                 module.eval()
         return self

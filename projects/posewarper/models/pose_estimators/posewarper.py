@@ -26,8 +26,12 @@ class PoseWarper(TopdownPoseEstimator):
         backbone, neck, head, train_cfg, test_cfg, data_preprocessor, init_cfg, metainfo: As
             :class:`TopdownPoseEstimator`; ``head`` is a :class:`PoseWarperHead` config.
         freeze_backbone (bool): Stage-2 training as in the paper: the backbone, neck and the
-            head's per-frame heatmap layers (all trained in stage 1) get no gradients and keep
-            their BatchNorm layers in eval mode; only the warping part trains. Default: True.
+            head's per-frame heatmap layers (all trained in stage 1) get no gradients; only the
+            warping part trains. Default: True.
+        frozen_bn_mode (str): Mode of the BatchNorm layers of the frozen part in training:
+            ``'eval'`` (running statistics kept, as MMPose 0.x) or ``'train'`` (batch
+            statistics, running statistics updated from the stage-2 data, as the official code,
+            which calls ``model.train()`` on its frozen HRNet). Default: ``'eval'``.
     """
 
     def __init__(self,
@@ -39,7 +43,10 @@ class PoseWarper(TopdownPoseEstimator):
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None,
                  metainfo: Optional[dict] = None,
-                 freeze_backbone: bool = True):
+                 freeze_backbone: bool = True,
+                 frozen_bn_mode: str = 'eval'):
+        if frozen_bn_mode not in ('eval', 'train'):
+            raise ValueError(f"frozen_bn_mode must be 'eval' or 'train', got {frozen_bn_mode!r}")
         if data_preprocessor is None:
             data_preprocessor = dict(type='PoseWarperDataPreprocessor')
         super().__init__(
@@ -55,6 +62,7 @@ class PoseWarper(TopdownPoseEstimator):
             raise TypeError(f'PoseWarper needs a head with warp(), e.g. PoseWarperHead; got '
                             f'{type(self.head).__name__}')
         self.freeze_backbone = freeze_backbone
+        self.frozen_bn_mode = frozen_bn_mode
         if freeze_backbone:
             self._freeze_stage1()
         # The only released PoseWarper weights are MMPose 0.x's (``neck.*`` keys): map them on
@@ -67,14 +75,15 @@ class PoseWarper(TopdownPoseEstimator):
 
     def _freeze_stage1(self) -> None:
         for module in self._stage1_modules:
-            module.eval()
+            if self.frozen_bn_mode == 'eval':
+                module.eval()
             for param in module.parameters():
                 param.requires_grad = False
-        self.head.freeze_heatmap_layers()
+        self.head.freeze_heatmap_layers(bn_eval=self.frozen_bn_mode == 'eval')
 
     def train(self, mode: bool = True) -> 'PoseWarper':
         super().train(mode)
-        if self.freeze_backbone:
+        if self.freeze_backbone and self.frozen_bn_mode == 'eval':
             # Frozen BN must not update its running stats from the stage-2 data.
             for module in self._stage1_modules:
                 module.eval()
