@@ -102,11 +102,14 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     aggregation = {}
     preds = {name: osp.join(work, 'aggregation', name) for name in ('single', 'temporal')}
-    with timer.stage('test: single frame'):
-        aggregation['single'] = test_model(stage1_cfg, stage1, preds['single'])
-    with timer.stage('test: temporal aggregation (±2)'):
-        aggregation['temporal'] = test_model(pw_cfgs['posewarper'], pw_ckpts['posewarper'],
-                                             preds['temporal'])
+    # both scorings from one test loop: MMPose's (the tables) and the official code's
+    aggregation_official = {}
+    for name, (cfg_, ckpt) in (('single', (stage1_cfg, stage1)),
+                               ('temporal', (pw_cfgs['posewarper'], pw_ckpts['posewarper']))):
+        title = 'single frame' if name == 'single' else 'temporal aggregation (±2)'
+        with timer.stage(f'test: {title}'):
+            scores = test_model(cfg_, ckpt, preds[name], scorings=('mmpose', 'official'))
+        aggregation[name], aggregation_official[name] = scores['mmpose'], scores['official']
     by_frame = ap_by_frame_kind(osp.join(data, 'annotations', 'val'), preds, s.test_frames,
                                 defocused)
 
@@ -123,7 +126,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                               ('gt7x', 'GT (7x)', {})):
             aug_cfg = cfg(key, key, augmentation_epochs(s), **kw)
             with timer.stage(f'train + test: {name}'):
-                augmentation[name] = test_model(aug_cfg, train_model(aug_cfg))
+                augmentation[name] = test_model(aug_cfg, train_model(aug_cfg))['mmpose']
 
     with timer.stage('figures'):
         fig = {}
@@ -144,6 +147,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     timer.seconds['total'] = round(time.perf_counter() - start, 2)
     results = dict(seed=args.seed, quick=args.quick, settings=s.as_dict(),
                    propagation=propagation, aggregation=aggregation,
+                   aggregation_official_scoring=aggregation_official,
                    aggregation_by_frame=by_frame, augmentation=augmentation,
                    offsets_vs_flow=offsets, seconds=timer.seconds)
     results['targets'] = check_targets(results)

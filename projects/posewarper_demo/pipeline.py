@@ -198,28 +198,37 @@ def train_model(cfg: Config) -> str:
     return osp.join(cfg.work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
 
 
-def test_model(cfg: Config, checkpoint: str, pred_dir: Optional[str] = None) -> Dict[str, float]:
+def test_model(cfg: Config, checkpoint: str, pred_dir: Optional[str] = None,
+               scorings: Sequence[str] = ('mmpose', )) -> Dict[str, Dict[str, float]]:
     """Run the config's test loop (``PoseTrackAPMetric``) on a checkpoint.
 
     Args:
         cfg (Config): A config from :func:`demo_config`.
         checkpoint (str): The checkpoint to test.
-        pred_dir (str, optional): Keep the per-video prediction files there (by default the
-            metric writes them to a temporary folder).
+        pred_dir (str, optional): Keep the per-video prediction files of the first scoring there
+            (by default the metric writes them to a temporary folder).
+        scorings (Sequence[str]): The metric's ``scoring`` values to report; all are computed
+            from the same predictions (one test loop).
 
     Returns:
-        dict[str, float]: AP per key of :data:`AP_KEYS` (percent).
+        dict[str, dict[str, float]]: Per scoring, AP per key of :data:`AP_KEYS` (percent).
     """
     from posewarper.engine import build_runner
     cfg = cfg.copy()
     cfg.load_from = checkpoint
     cfg.work_dir = cfg.work_dir + '_test'
     cfg.experiment_name = cfg.experiment_name + '_test'
-    if pred_dir is not None:
-        # PoseTrackAPMetric writes next to the prefix, as MMPose's PoseTrack18Metric does
-        cfg.test_evaluator.outfile_prefix = osp.join(pred_dir, 'results')
+    evaluators = []
+    for k, scoring in enumerate(scorings):
+        evaluator = dict(cfg.test_evaluator, scoring=scoring, prefix=f'posetrack_{scoring}')
+        if pred_dir is not None and k == 0:
+            # PoseTrackAPMetric writes next to the prefix, as MMPose's PoseTrack18Metric does
+            evaluator['outfile_prefix'] = osp.join(pred_dir, 'results')
+        evaluators.append(evaluator)
+    cfg.test_evaluator = evaluators
     metrics = build_runner(cfg).test()
-    return {key: float(metrics[f'posetrack/{key}']) for key in AP_KEYS}
+    return {scoring: {key: float(metrics[f'posetrack_{scoring}/{key}']) for key in AP_KEYS}
+            for scoring in scorings}
 
 
 def propagate_and_score(method: str,

@@ -111,6 +111,11 @@ def write_report(results: dict, path: str, command: str, settings: dict, quick: 
            'official weights (0.3, 0.25, 0.25, 0.1, 0.1), both with the mmengine test loop and '
            '`PoseTrackAPMetric` on every frame of the test videos.', '',
            ap_table(results['aggregation'], 'model'), '']
+    if results.get('aggregation_official_scoring'):
+        md += ['The same predictions with the official code\'s joint scores (heatmap maximum × '
+               'person box score, no NMS; `PoseTrackAPMetric(scoring=\'official\')`) instead of '
+               'MMPose\'s (heatmap maximum, people rescored and OKS-NMSed):', '',
+               ap_table(results['aggregation_official_scoring'], 'model'), '']
     md += aggregation_by_frame_section(results.get('aggregation_by_frame', {}))
     md += ['## Data augmentation with pseudo-labels (paper Fig. 4a)', '']
     if results['augmentation']:
