@@ -18,6 +18,7 @@ import sys
 from typing import List, Optional
 
 from posewarper.propagation import METHODS, MODEL_METHODS, propagate_annotations
+from posewarper.propagation.runner import FRAME_SELECTIONS
 from posewarper.utils.cli import add_debug_argument, cli_main
 
 
@@ -41,6 +42,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         '(default: all annotated frames, i.e. --ann-file is sparse)')
     parser.add_argument('--label-phase', type=int, default=0,
                         help='position of the first labelled frame among the annotated ones')
+    parser.add_argument('--frame-selection', choices=FRAME_SELECTIONS, default='interval',
+                        help='interval: every --label-interval-th annotated frame (or the '
+                        'annotated frames of a sparse json) is labelled; official: as the official '
+                        'video_pose_propagation.py, in each video\'s longest run of consecutive '
+                        'annotated frames its 4th frame, every --label-interval-th (default 7) '
+                        'after it and the last one, propagated within that run')
+    parser.add_argument('--min-joint-score', type=float, default=None,
+                        help='drop propagated joints whose score is not above this (the official '
+                        'pseudo-labels for training use 0.2); default: keep every joint')
     parser.add_argument('--per-video-dir',
                         help='also write per-video PoseTrack18 files here (for '
                         'tools/eval_posetrack.py --pred-dir)')
@@ -68,7 +78,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         checkpoint=args.checkpoint, max_offset=args.max_offset,
         label_interval=args.label_interval, label_phase=args.label_phase,
         per_video_dir=args.per_video_dir, device=args.device, seed=args.seed,
-        batch_size=args.batch_size, progress=not args.no_progress)
+        batch_size=args.batch_size, progress=not args.no_progress,
+        frame_selection=args.frame_selection, min_joint_score=args.min_joint_score)
     print(f"{args.method}: {summary['videos']} videos ({summary['cached']} from an earlier "
           f"run), {summary['labelled_frames']} labelled frames, "
           f"{summary['propagated_frames']} frames propagated to, "

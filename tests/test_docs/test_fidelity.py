@@ -36,7 +36,7 @@ def _lookup(cfg, key: str):
 
 def test_doc_names_its_configs_and_values():
     configs = _configs()
-    assert set(configs) == {'stage1', 'stage2', 'sparse2', 'gt1x', 'cycle'}
+    assert set(configs) == {'stage1', 'stage2', 'sparse2', 'gt1x', 'cycle', 'finetune'}
     assert all(path.is_file() for path in configs.values())
     assert len(list(_entries())) >= 25
 

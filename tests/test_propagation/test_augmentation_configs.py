@@ -66,7 +66,7 @@ def test_doc_pseudo_labels(train_data, tmp_path, load_tool):
         '--ann-file', str(train_data / 'annotations' / 'posetrack18_train.json'),
         '--data-root', str(train_data), '--label-interval', '7', '--method', 'posewarper',
         '--config', str(TINY_STAGE2), '--checkpoint', str(ckpt), '--device', 'cpu',
-        '--out', str(pseudo_file), '--no-progress'
+        '--min-joint-score', '0.2', '--out', str(pseudo_file), '--no-progress'
     ]) == 0
     assert pseudo_annotations(load_json(pseudo_file))
 

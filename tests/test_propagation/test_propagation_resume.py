@@ -4,7 +4,8 @@ import json
 import pytest
 
 from posewarper.propagation import propagate_annotations
-from tests.helpers.propagation import TINY_STAGE2, Crash, files_under, load_json, watch_video_parts
+from tests.helpers.propagation import (TINY_STAGE2, Crash, files_under, load_json,
+                                       pseudo_annotations, watch_video_parts)
 
 
 def _run(tiny_data, out, method='copy', **kwargs):
@@ -96,3 +97,23 @@ def test_a_failure_before_any_video_is_cached_leaves_no_cache(tiny_data, tmp_pat
         _run(tiny_data, out)
     assert not (tmp_path / 'out' / 'prop.json.parts').exists()
     assert not out.exists()
+
+
+def test_min_joint_score_drops_doubtful_joints(tiny_data, stage2_ckpt, tmp_path):
+    _run(tiny_data, tmp_path / 'all.json', 'posewarper', ckpt=stage2_ckpt)
+    every = pseudo_annotations(load_json(tmp_path / 'all.json'))
+    scores = sorted(s for a in every for s in a['scores'] if s > 0)
+    # about half of the joints go; halfway between two written (rounded) scores
+    median = scores[len(scores) // 2]
+    threshold = (median + min(s for s in scores if s > median)) / 2
+    _run(tiny_data, tmp_path / 'kept.json', 'posewarper', ckpt=stage2_ckpt,
+         min_joint_score=threshold)
+    kept = pseudo_annotations(load_json(tmp_path / 'kept.json'))
+    kept_scores = [s for a in kept for s in a['scores'] if s > 0]
+    assert kept_scores and min(kept_scores) > threshold
+    assert len(kept_scores) == sum(s > threshold for s in scores)
+    for a in kept:  # a dropped joint is (0, 0, 0) with score 0; no pseudo-label is left empty
+        assert any(a['scores'])
+        for k, score in enumerate(a['scores']):
+            if score == 0:
+                assert a['keypoints'][3 * k:3 * k + 3] == [0, 0, 0]

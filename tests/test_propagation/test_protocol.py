@@ -4,6 +4,7 @@ import pytest
 from posewarper.datasets import PoseTrackSparseDataset
 from posewarper.propagation import (assign_sources, check_max_offset, group_by_source,
                                     propagate_annotations)
+from posewarper.propagation.protocol import official_labelled_frames
 from tests.helpers.propagation import frame_index, load_json, pseudo_annotations
 
 
@@ -86,3 +87,34 @@ def test_output_follows_the_protocol(tiny_data, tmp_path):
     labelled = {i['id']: i['is_labeled'] for i in doc['images']}
     assert {frame_index(images[i]) for i, v in labelled.items() if v} == \
         {0, 1, 2, 3, 6, 7, 8, 9, 10}
+
+
+@pytest.mark.parametrize('annotated,run,labelled', [
+    (range(15), list(range(15)), [3, 10, 14]),  # the last frame: 4 > 3 frames after 10
+    (range(12), list(range(12)), [3, 10]),  # the last frame 11 is within 3 of 10
+    ([0, 1, 2, 5, 6, 7, 8, 9, 10, 11], [5, 6, 7, 8, 9, 10, 11], [8]),  # the longest run
+    ([0, 1, 2, 3, 7, 8, 9, 10], [0, 1, 2, 3], [3]),  # equally long runs: the first
+    ([0, 1, 2], [], []),  # too short for a 4th frame
+])
+def test_official_labelled_frames(annotated, run, labelled):
+    assert official_labelled_frames(annotated) == (run, labelled)
+
+
+def test_official_frame_selection_end_to_end(tiny_data, tmp_path):
+    # 15 annotated frames per video: labelled 3, 10 and 14; every other frame propagated to
+    out = tmp_path / 'prop.json'
+    summary = propagate_annotations(str(tiny_data / 'annotations' / 'posetrack18_val.json'),
+                                    str(out), 'copy', label_interval=7, progress=False,
+                                    frame_selection='official')
+    doc = load_json(out)
+    images = {img['id']: img for img in doc['images']}
+    gt_frames = {frame_index(images[a['image_id']]) for a in doc['annotations']
+                 if not a['is_pseudo']}
+    sources = {(frame_index(images[a['image_id']]), a['offset']) for a in pseudo_annotations(doc)}
+    assert gt_frames == {3, 10, 14}
+    assert {t - o for t, o in sources} == {3, 10, 14}
+    assert {t for t, _ in sources} == set(range(15)) - {3, 10, 14}
+    assert summary['labelled_frames'] == 2 * 3  # two videos
+    with pytest.raises(ValueError, match='frame_selection must be one of'):
+        propagate_annotations(str(tiny_data / 'annotations' / 'posetrack18_val.json'),
+                              str(tmp_path / 'x.json'), 'copy', frame_selection='paper')

@@ -4,10 +4,11 @@ As in the paper (§4.1) and the official ``video_pose_propagation.py``: every fr
 that is not labelled takes its poses from the nearest labelled frame, provided that frame is at
 most ``max_offset`` frames away; at equal distance the earlier labelled frame wins. Labelled
 frames keep their ground truth; frames farther than ``max_offset`` from every labelled frame get
-nothing.
+nothing. :func:`official_labelled_frames` chooses the labelled frames as the official
+evaluation script does.
 """
 from collections import defaultdict
-from typing import Collection, Dict, Iterable, List
+from typing import Collection, Dict, Iterable, List, Tuple
 
 
 def check_max_offset(max_offset: int) -> int:
@@ -68,3 +69,39 @@ def group_by_source(assignment: Dict[int, int]) -> Dict[int, List[int]]:
     for target, source in assignment.items():
         groups[source].append(target)
     return {source: sorted(groups[source]) for source in sorted(groups)}
+
+
+def official_labelled_frames(annotated: Iterable[int], step: int = 7, first: int = 3,
+                             min_last_gap: int = 3) -> Tuple[List[int], List[int]]:
+    """The labelled frames of the official ``scripts/video_pose_propagation.py``.
+
+    In the longest run of consecutive annotated frames (the first such run on ties), the
+    labelled frames are the run's frame at position ``first``, every ``step``-th frame after it,
+    and the run's last frame when it lies more than ``min_last_gap`` frames after the previous
+    labelled one. Only the frames of that run are propagated to.
+
+    Args:
+        annotated (Iterable[int]): Indices of the annotated frames of a video.
+        step (int): Gap between labelled frames (the official 7).
+        first (int): Position in the run of the first labelled frame (the official 3).
+        min_last_gap (int): The last frame is labelled beyond this gap (the official 3, the
+            largest offset propagated to).
+
+    Returns:
+        tuple[list[int], list[int]]: The run and its labelled frames, ascending; both empty for
+        a video whose run is too short to hold a labelled frame (the official script stops
+        there).
+    """
+    frames = sorted(set(annotated))
+    runs, start = [], 0
+    for k in range(1, len(frames) + 1):
+        if k == len(frames) or frames[k] != frames[k - 1] + 1:
+            runs.append(frames[start:k])
+            start = k
+    run = max(runs, key=len, default=[])  # max keeps the first of equally long runs
+    if len(run) <= first:
+        return [], []
+    labelled = run[first::step]
+    if run[-1] - labelled[-1] > min_last_gap:
+        labelled.append(run[-1])
+    return run, labelled

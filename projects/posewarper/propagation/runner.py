@@ -27,7 +27,7 @@ from ..registry import PROPAGATORS
 # the methods register themselves in PROPAGATORS when imported
 from . import copy_propagator, farneback, posewarper_propagator, single_frame  # noqa: F401
 from .base import BasePropagator
-from .protocol import assign_sources, check_max_offset, group_by_source
+from .protocol import assign_sources, check_max_offset, group_by_source, official_labelled_frames
 from .sparse_videos import FrameLoader, SparseVideo, load_sparse_videos
 from .structures import FrameGetter, Pose, PropagationTask
 from .writer import merge_output, per_video_documents, pseudo_annotation
@@ -36,6 +36,8 @@ from .writer import merge_output, per_video_documents, pseudo_annotation
 METHODS = tuple(PROPAGATORS.module_dict)
 #: Methods that run a model and need ``config`` and ``checkpoint``.
 MODEL_METHODS = tuple(name for name, cls in PROPAGATORS.module_dict.items() if cls.needs_model)
+#: How the labelled frames are chosen (see :func:`propagate_annotations`).
+FRAME_SELECTIONS = ('interval', 'official')
 #: Bump when the cached per-video format or the results of a method change.
 CACHE_VERSION = 1
 
@@ -138,7 +140,9 @@ def propagate_annotations(ann_file: str,
                           device: str = 'cpu',
                           seed: int = 0,
                           batch_size: int = 32,
-                          progress: bool = True) -> dict:
+                          progress: bool = True,
+                          frame_selection: str = 'interval',
+                          min_joint_score: Optional[float] = None) -> dict:
     """Propagate the labelled poses of a PoseTrack18 json to the unlabelled frames.
 
     Args:
@@ -158,6 +162,16 @@ def propagate_annotations(ann_file: str,
         seed (int): Random seed (the methods are deterministic; set for any library code).
         batch_size (int): Crops per forward pass of the model methods.
         progress (bool): Show a progress bar over the videos.
+        frame_selection (str): ``'interval'``: the labelled frames are those of
+            ``label_interval`` / ``label_phase`` (or the annotated frames of a sparse json), and
+            every frame of a video may be propagated to; ``'official'``: as the official
+            ``video_pose_propagation.py``, the frames of
+            :func:`~.protocol.official_labelled_frames` (step ``label_interval``, default 7)
+            among the annotated frames, propagated within the longest run of consecutive
+            annotated frames only.
+        min_joint_score (float, optional): Drop propagated joints whose score is not above it
+            (the official ``augment_data_with_propagated_poses.py`` uses 0.2) and pseudo-labels
+            left without joints. Default: keep every joint.
 
     Returns:
         dict: ``videos``, ``cached`` (videos taken from the cache), ``labelled_frames``,
@@ -168,16 +182,29 @@ def propagate_annotations(ann_file: str,
         raise ValueError(f'unknown method {method!r}; choose from {METHODS}')
     if method in MODEL_METHODS and (not config or not checkpoint):
         raise ValueError(f'method {method} runs a model: give its config and checkpoint')
+    if frame_selection not in FRAME_SELECTIONS:
+        raise ValueError(f'frame_selection must be one of {FRAME_SELECTIONS}, '
+                         f'got {frame_selection!r}')
     check_output_path(out, 'output')
     if per_video_dir:
         check_output_path(per_video_dir, 'per-video folder', folder=True)
-    doc, videos = load_sparse_videos(ann_file, data_root, label_interval, label_phase)
+    official = frame_selection == 'official'
+    # the official selection chooses among every annotated frame itself
+    doc, videos = load_sparse_videos(ann_file, data_root, None if official else label_interval,
+                                     label_phase)
+    runs = {}
+    for video in videos:
+        if official:
+            run, chosen = official_labelled_frames(video.labelled, step=label_interval or 7)
+            video.labelled, runs[video.name] = set(chosen), set(run)
+            video.persons = {i: video.persons[i] for i in chosen}
     propagator = build_propagator(method, config, checkpoint, device, batch_size)
 
     settings = dict(
         version=CACHE_VERSION, ann_file=_sha256_file(ann_file), data_root=osp.abspath(data_root),
         method=method, max_offset=max_offset, label_interval=label_interval,
-        label_phase=label_phase, seed=seed, device=device, batch_size=batch_size)
+        label_phase=label_phase, seed=seed, device=device, batch_size=batch_size,
+        frame_selection=frame_selection, min_joint_score=min_joint_score)
     if method in MODEL_METHODS:
         settings.update(config=_sha256_file(config), checkpoint=_sha256_file(checkpoint))
     fingerprint = _fingerprint(settings)
@@ -185,7 +212,8 @@ def propagate_annotations(ann_file: str,
 
     plans = []
     for video in videos:
-        frames = [video.frame_index[img['id']] for img in video.images]
+        frames = [video.frame_index[img['id']] for img in video.images
+                  if not official or video.frame_index[img['id']] in runs[video.name]]
         tasks = video_tasks(frames, {i: video.persons[i] for i in video.labelled},
                             max_offset)
         part_path = osp.join(parts_dir, video.name + '.json')
@@ -205,7 +233,7 @@ def propagate_annotations(ann_file: str,
     remove_stale_temp_files(parts_dir)
     try:
         return _run_plans(plans, propagator, fingerprint, doc, videos, out, per_video_dir,
-                          progress)
+                          progress, min_joint_score)
     except BaseException:
         # finished videos stay cached for a rerun; a cache that holds nothing goes
         if new_parts_dir and osp.isdir(parts_dir) and not os.listdir(parts_dir):
@@ -215,7 +243,7 @@ def propagate_annotations(ann_file: str,
 
 def _run_plans(plans: list, propagator: BasePropagator, fingerprint: str, doc: dict,
                videos: List[SparseVideo], out: str, per_video_dir: Optional[str],
-               progress: bool) -> dict:
+               progress: bool, min_joint_score: Optional[float]) -> dict:
     """Propagate the videos not cached yet, then write the outputs and drop the cache."""
     parts_dir = out + '.parts'
     bar = ProgressBar(len(plans), file=sys.stderr) if progress else None
@@ -223,7 +251,7 @@ def _run_plans(plans: list, propagator: BasePropagator, fingerprint: str, doc: d
     for video, tasks, part_path, cached in plans:
         if cached is None:
             part = dict(fingerprint=fingerprint, video=video.name,
-                        **_video_records(video, tasks, propagator))
+                        **_video_records(video, tasks, propagator, min_joint_score))
             write_json_atomic(part_path, part)
         else:
             part, num_cached = cached, num_cached + 1
@@ -250,13 +278,16 @@ def _run_plans(plans: list, propagator: BasePropagator, fingerprint: str, doc: d
 
 
 def _video_records(video: SparseVideo, tasks: Sequence[PropagationTask],
-                   propagator: BasePropagator) -> dict:
+                   propagator: BasePropagator, min_joint_score: Optional[float] = None) -> dict:
     """Propagate one video and turn the result into json records."""
     results = propagate_video(tasks, propagator, FrameLoader(video))
     images = {video.frame_index[img['id']]: img for img in video.images}
     records = []
     for target, (source, poses) in results.items():
         for pose in poses:
+            if min_joint_score is not None:
+                pose = pose.moved(pose.keypoints, pose.scores,
+                                  exists=pose.scores > min_joint_score)
             if not pose.exists.any():  # nothing could be propagated: no pseudo-label
                 continue
             records.append(pseudo_annotation(pose, images[target], images[source],

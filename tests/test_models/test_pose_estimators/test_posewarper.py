@@ -204,3 +204,25 @@ def test_mmpose0x_state_dict_loads_as_is():
     model.load_state_dict(renamed, strict=True)
     for key, value in source.state_dict().items():
         assert torch.equal(model.state_dict()[key], value), key
+
+
+def test_cycle_finetune_trains_the_round_trip_only():
+    """The official fine-tune mode (the finetune config): the direct term weighs 0, the round
+    trip alone moves the warping head."""
+    cfg = _tiny_model_cfg()
+    cfg['head'] = dict(cfg['head'], loss=dict(type='KeypointMSELoss', use_target_weight=True,
+                                              loss_weight=0.0),
+                       cycle_loss=dict(type='CycleConsistencyLoss', loss_weight=1.0))
+    model = MODELS.build(cfg)
+    model.train()
+    with torch.no_grad():  # a non-identity warp, as after stage 2
+        for layer in model.head.offset_layers:
+            layer.weight.normal_(std=0.01)
+    losses = model(**model.data_preprocessor(_batch(), training=True), mode='loss')
+    assert losses['loss_kpt'].item() == 0
+    losses['loss_cycle'].backward()
+    assert any(p.grad is not None and p.grad.abs().sum() > 0
+               for p in model.head.offset_layers.parameters())
+    assert Config.fromfile(str(Path(__file__).resolve().parents[3] / 'configs' / 'posewarper' /
+                               'posewarper-cycle-finetune_hrnet-w48_8xb8-20e_posetrack18-384x288.py'
+                               )).model.head.loss.loss_weight == 0.0
