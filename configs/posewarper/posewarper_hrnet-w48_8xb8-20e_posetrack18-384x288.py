@@ -43,15 +43,7 @@ model = dict(
     test_cfg=dict(_delete_=True, flip_test=False))
 
 data_root = 'data/posetrack18/'
-train_pipeline = [
-    dict(type='LoadMultiFrameImages'),
-    dict(type='GetBBoxCenterScale', padding=1.25),
-    dict(type='RandomFlip', direction='horizontal', prob=0.5),
-    dict(type='RandomHalfBody', prob=0.3, min_total_keypoints=9),
-    # official: no shift, scale 1 ± 0.35, rotation ~N(0, 45°) with probability 0.6
-    dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.65, 1.35),
-         rotate_factor=80., rotate_prob=0.6),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
+train_pipeline = [dict(type='LoadMultiFrameImages')] + _base_.train_augmentation + [
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackMultiFramePoseInputs')
 ]

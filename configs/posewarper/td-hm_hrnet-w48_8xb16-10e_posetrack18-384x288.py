@@ -24,15 +24,17 @@ default_hooks = dict(checkpoint=dict(save_best=None, interval=1))
 
 codec = _base_.codec
 # official: flip 0.5, half-body 0.3 (more than 8 joints), no shift, scale 1 ± 0.35, rotation
-# with probability 0.6 (MMPose draws both from a truncated normal; see docs/fidelity.md)
-train_pipeline = [
-    dict(type='LoadImage'),
+# with probability 0.6 (MMPose draws both from a truncated normal; see docs/fidelity.md); stage 2
+# applies the same to both frames of a pair
+train_augmentation = [
     dict(type='GetBBoxCenterScale', padding=1.25),
     dict(type='RandomFlip', direction='horizontal', prob=0.5),
     dict(type='RandomHalfBody', prob=0.3, min_total_keypoints=9),
     dict(type='RandomBBoxTransform', shift_prob=0., scale_factor=(0.65, 1.35),
          rotate_factor=80., rotate_prob=0.6),
     dict(type='TopdownAffine', input_size=codec['input_size']),
+]
+train_pipeline = [dict(type='LoadImage')] + train_augmentation + [
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs')
 ]
