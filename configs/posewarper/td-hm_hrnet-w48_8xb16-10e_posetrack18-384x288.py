@@ -47,8 +47,13 @@ model = dict(test_cfg=dict(flip_test=False))
 # kept from score 0.2 (TEST.IMAGE_THRE)
 val_bbox_file = 'data/posetrack18/posetrack18_precomputed_boxes/val_boxes.json'
 val_bbox_score_thr = 0.2
+# (our dataset reads the file's image_name fields, which MMPose's PoseTrack18Dataset does not)
 val_dataloader = dict(
-    dataset=dict(bbox_file=val_bbox_file, filter_cfg=dict(bbox_score_thr=val_bbox_score_thr)))
+    dataset=dict(
+        type='PoseTrackSparseDataset',
+        label_interval=1,
+        bbox_file=val_bbox_file,
+        filter_cfg=dict(bbox_score_thr=val_bbox_score_thr)))
 test_dataloader = val_dataloader
 
 # ours instead of MMPose's PoseTrack18Metric (which needs poseval, not on PyPI), scoring joints
