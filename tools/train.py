@@ -12,6 +12,7 @@ import os.path as osp
 import sys
 
 from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.runner.checkpoint import find_latest_checkpoint
 
 from posewarper.engine import build_runner, destroy_dist
 from posewarper.fileio import check_output_path
@@ -123,8 +124,11 @@ def main(argv=None) -> None:
     check_output_path(cfg.work_dir, 'work dir', folder=True)
     # a bad checkpoint is reported before the runner starts (mmengine would raise from deep
     # inside torch, advising to switch safe loading off)
-    if cfg.get('load_from') and '://' not in cfg.load_from:
-        read_checkpoint(cfg.load_from)
+    checkpoint = cfg.get('load_from')
+    if cfg.get('resume') and not checkpoint:  # --resume alone: the latest of the work dir
+        checkpoint = find_latest_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
+    if checkpoint and '://' not in checkpoint:
+        read_checkpoint(checkpoint)
     try:
         build_runner(cfg).train()
     finally:

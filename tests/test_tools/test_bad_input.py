@@ -132,6 +132,12 @@ def _runs(case: str, data: Path, tmp: Path) -> List[Tuple[str, List[str]]]:
         return [_propagate(ann, tmp, '--per-video-dir', str(tmp / 'in' / 'file'))]
     if case == 'out-not-writable':
         return [('eval_posetrack', _eval_dirs(tmp) + out)]
+    if case == 'damaged-latest-checkpoint':
+        work = tmp / 'in' / 'work'
+        work.mkdir(parents=True)
+        (work / 'epoch_1.pth').write_bytes((data / 'truncated.pth').read_bytes())
+        (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))
+        return [('train', [str(TINY_STAGE2), '--resume', '--work-dir', str(work)])]
     ckpt = data / {'empty-checkpoint': 'empty.pth', 'truncated-checkpoint': 'truncated.pth',
                    'unsafe-checkpoint': 'unsafe.pth', 'checkpoint-of-another-model':
                    'stage1.pth'}[case]
