@@ -39,16 +39,24 @@ def test_prediction_record():
     json.dumps(rec, allow_nan=False)  # plain floats and ints only
 
 
-def test_load_posetrack_json_errors_name_the_file(tmp_path):
-    path = tmp_path / 'vid.json'
-    with pytest.raises(ValueError, match=r'vid\.json: PoseTrack json not found'):
-        load_posetrack_json(str(path))
+@pytest.mark.parametrize('reader,what,wrong_root', [
+    (load_posetrack_json, 'PoseTrack json', ('[]', 'a json object, got list')),
+    (load_detections, 'bbox_file', ('{}', 'a json list of detections')),
+])
+def test_readers_name_the_file(tmp_path, reader, what, wrong_root):
+    path = tmp_path / 'doc.json'
+    with pytest.raises(ValueError, match=rf'doc\.json: {what} not found'):
+        reader(str(path))
     path.write_text('{"images": [')
-    with pytest.raises(ValueError, match=r'vid\.json: cannot read PoseTrack json'):
-        load_posetrack_json(str(path))
-    path.write_text('[]')
-    with pytest.raises(ValueError, match=r'vid\.json: expected a json object, got list'):
-        load_posetrack_json(str(path))
+    with pytest.raises(ValueError, match=rf'doc\.json: cannot read {what}'):
+        reader(str(path))
+    path.write_text(wrong_root[0])
+    with pytest.raises(ValueError, match=rf'doc\.json: expected {wrong_root[1]}'):
+        reader(str(path))
+
+
+def test_load_posetrack_json_validates(tmp_path):
+    path = tmp_path / 'vid.json'
     path.write_text('{"images": []}')  # read, then validated
     with pytest.raises(ValueError, match=r'vid\.json: top-level field "categories"'):
         load_posetrack_json(str(path))
@@ -58,14 +66,6 @@ def test_load_posetrack_json_errors_name_the_file(tmp_path):
 
 def test_load_detections(tmp_path):
     path = tmp_path / 'dets.json'
-    with pytest.raises(ValueError, match=r'dets\.json: bbox_file not found'):
-        load_detections(str(path))
-    path.write_text('{"bbox": [')
-    with pytest.raises(ValueError, match=r'dets\.json: cannot read bbox_file'):
-        load_detections(str(path))
-    path.write_text('{}')
-    with pytest.raises(ValueError, match=r'dets\.json: expected a json list of detections'):
-        load_detections(str(path))
     path.write_text('[{"image_id": 1, "bbox": [0, 0, 1, 1], "score": 0.5}]')
     assert load_detections(str(path))[0]['score'] == 0.5
 

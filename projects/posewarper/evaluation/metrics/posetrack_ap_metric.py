@@ -91,16 +91,16 @@ class PoseTrackAPMetric(CocoMetric):
         self.ann_file = ann_file
         self.gt_dir = gt_dir
         self.scoring = scoring
+        # The per-video GT, read (and validated) once: every evaluation scores against it.
+        self.gt_videos: Dict[str, dict] = {
+            path: load_posetrack_json(path, 'gt') for path in video_json_files(gt_dir)}
         # CocoMetric's GT index: given one, it needs no GT from the data samples (their
         # ``raw_ann_info``); the AP itself is computed from the per-video files.
-        videos = [load_posetrack_json(f, 'gt') for f in self._gt_files()]
+        videos = list(self.gt_videos.values())
         self.coco = coco_index(
             posetrack_document([im for v in videos for im in v.get('images', [])],
                                [a for v in videos for a in v.get('annotations', [])],
                                videos[0].get('categories', [])), self.gt_dir)
-
-    def _gt_files(self) -> List[str]:
-        return video_json_files(self.gt_dir)
 
     @staticmethod
     def _pred_dir(outfile_prefix: str) -> str:
@@ -125,8 +125,7 @@ class PoseTrackAPMetric(CocoMetric):
                              f'into the GT folder {self.gt_dir}')
         categories = [person_category()]
         used = set()
-        for gt_file in self._gt_files():
-            gt = load_posetrack_json(gt_file, 'gt')
+        for gt_file, gt in self.gt_videos.items():
             images, annotations = [], []
             # Every GT frame is listed, in GT order: poseval pairs frames by position.
             for image in gt.get('images', []):
@@ -164,11 +163,11 @@ class PoseTrackAPMetric(CocoMetric):
         """
         pred_dir = self._pred_dir(outfile_prefix)
         gt_videos, pred_videos, gt_paths, pred_paths = {}, {}, {}, {}
-        for gt_file in self._gt_files():
+        for gt_file, gt in self.gt_videos.items():
             name = osp.basename(gt_file)
             gt_paths[name] = gt_file
             pred_paths[name] = osp.join(pred_dir, name)
-            gt_videos[name] = load_posetrack_json(gt_file, 'gt')
+            gt_videos[name] = gt
             # Read back what was written, so the numbers are those of the files on disk.
             pred_videos[name] = load_posetrack_json(pred_paths[name], 'prediction')
         results = compute_ap(gt_videos, pred_videos, gt_paths, pred_paths)

@@ -16,14 +16,14 @@ def images_to_inputs(model: nn.Module, crops: List[np.ndarray]) -> Tensor:
         crops (list[np.ndarray]): N crops of the model's input size.
 
     Returns:
-        Tensor: ``(N, 3, h, w)`` on the model's device.
+        Tensor: ``(N, 3, h, w)`` (or ``(N, 1, 3, h, w)`` for a PoseWarper) on the model's device.
     """
     inputs = [torch.from_numpy(np.ascontiguousarray(c.transpose(2, 0, 1))) for c in crops]
     # MMPose's preprocessor records the padded shape in data samples: give it empty ones
     data = dict(inputs=inputs, data_samples=[PoseDataSample() for _ in inputs])
-    batch = model.data_preprocessor(data, False)['inputs']
-    # PoseWarperDataPreprocessor folds single frames into clips of one frame
-    return batch.flatten(0, 1) if batch.dim() == 5 else batch
+    # (N, 3, h, w), or clips of one frame (N, 1, 3, h, w) from PoseWarperDataPreprocessor,
+    # which crop_heatmaps takes as they are
+    return model.data_preprocessor(data, False)['inputs']
 
 
 def crop_heatmaps(model: nn.Module, inputs: Tensor, flip: bool = False) -> Tensor:
