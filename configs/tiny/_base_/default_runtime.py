@@ -24,6 +24,9 @@ custom_hooks = [
     dict(type='SyncBuffersHook'),
     # load_from / resume read mmengine checkpoints under torch's safe unpickler
     dict(type='SafeCheckpointLoadingHook'),
+    # torch's CPU threads fitted to the cores other processes leave free: an OpenMP team sharing
+    # a core with another CPU-bound process runs many times slower (docs/demo.md)
+    dict(type='CPUThreadsHook', interval=10),
 ]
 
 env_cfg = dict(

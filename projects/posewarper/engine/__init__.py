@@ -1,10 +1,11 @@
 """Training infrastructure: the runner that makes one config train on GPUs and CPUs alike, and
-the hook that lets runs load mmengine checkpoints under torch's safe unpickler."""
+the hooks that fit torch's CPU threads to the free cores and let runs load mmengine checkpoints
+under torch's safe unpickler."""
 from .dist import cpu_model_wrapper_cfg, destroy_dist, init_cpu_dist, uses_cpu_distributed
-from .hooks import SafeCheckpointLoadingHook
+from .hooks import CPUThreadsHook, SafeCheckpointLoadingHook
 from .runner import PoseWarperRunner, build_runner
 
 __all__ = [
-    'PoseWarperRunner', 'SafeCheckpointLoadingHook', 'build_runner', 'cpu_model_wrapper_cfg',
-    'destroy_dist', 'init_cpu_dist', 'uses_cpu_distributed'
+    'CPUThreadsHook', 'PoseWarperRunner', 'SafeCheckpointLoadingHook', 'build_runner',
+    'cpu_model_wrapper_cfg', 'destroy_dist', 'init_cpu_dist', 'uses_cpu_distributed'
 ]

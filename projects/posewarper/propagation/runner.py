@@ -19,11 +19,13 @@ import shutil
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import torch
 from mmengine.runner import set_random_seed
 from mmengine.utils import ProgressBar
 
 from ..fileio import check_output_path, remove_stale_temp_files, write_json_atomic
 from ..registry import PROPAGATORS
+from ..utils.cpu_threads import fit_cpu_threads
 # the methods register themselves in PROPAGATORS when imported
 from . import copy_propagator, farneback, posewarper_propagator, single_frame  # noqa: F401
 from .base import BasePropagator
@@ -233,7 +235,7 @@ def propagate_annotations(ann_file: str,
     remove_stale_temp_files(parts_dir)
     try:
         return _run_plans(plans, propagator, fingerprint, doc, videos, out, per_video_dir,
-                          progress, min_joint_score)
+                          progress, min_joint_score, fit_threads=device == 'cpu')
     except BaseException:
         # finished videos stay cached for a rerun; a cache that holds nothing goes
         if new_parts_dir and osp.isdir(parts_dir) and not os.listdir(parts_dir):
@@ -243,13 +245,31 @@ def propagate_annotations(ann_file: str,
 
 def _run_plans(plans: list, propagator: BasePropagator, fingerprint: str, doc: dict,
                videos: List[SparseVideo], out: str, per_video_dir: Optional[str],
-               progress: bool, min_joint_score: Optional[float]) -> dict:
-    """Propagate the videos not cached yet, then write the outputs and drop the cache."""
+               progress: bool, min_joint_score: Optional[float], fit_threads: bool) -> dict:
+    """Propagate the videos not cached yet, then write the outputs and drop the cache.
+
+    With ``fit_threads`` torch's CPU threads are fitted to the free CPUs before each video
+    (:func:`~posewarper.utils.cpu_threads.fit_cpu_threads`) and restored at the end.
+    """
+    max_threads = torch.get_num_threads()
+    try:
+        return _propagate_plans(plans, propagator, fingerprint, doc, videos, out, per_video_dir,
+                                progress, min_joint_score, max_threads if fit_threads else None)
+    finally:
+        torch.set_num_threads(max_threads)
+
+
+def _propagate_plans(plans: list, propagator: BasePropagator, fingerprint: str, doc: dict,
+                     videos: List[SparseVideo], out: str, per_video_dir: Optional[str],
+                     progress: bool, min_joint_score: Optional[float],
+                     max_threads: Optional[int]) -> dict:
     parts_dir = out + '.parts'
     bar = ProgressBar(len(plans), file=sys.stderr) if progress else None
     pseudo, propagated, num_cached = [], [], 0
     for video, tasks, part_path, cached in plans:
         if cached is None:
+            if max_threads is not None:
+                fit_cpu_threads(max_threads)
             part = dict(fingerprint=fingerprint, video=video.name,
                         **_video_records(video, tasks, propagator, min_joint_score))
             write_json_atomic(part_path, part)

@@ -1,3 +1,4 @@
+from .cpu_threads_hook import CPUThreadsHook
 from .safe_checkpoint_loading_hook import SafeCheckpointLoadingHook
 
-__all__ = ['SafeCheckpointLoadingHook']
+__all__ = ['CPUThreadsHook', 'SafeCheckpointLoadingHook']
