@@ -4,16 +4,18 @@ An application over the installed ``posewarper`` package (it finds the tiny conf
 ``mim`` installs them), kept out of the library.
 
 - :mod:`.pipeline`: the stages (data, training, testing, propagation and scoring);
+- :mod:`.experiment`: one seed's run of every experiment;
+- :mod:`.seeds`: mean and standard deviation over seeds;
 - :mod:`.report`: ``results.json`` and ``report.md``;
 - :mod:`.figures`: bar plots, the side-by-side pose video, learned offsets vs optical flow.
 """
-from .pipeline import (CONFIGS, DEFAULT, QUICK, DemoSettings, StageTimer, config_file, demo_config,
-                       make_demo_data, propagate_and_score, test_model, train_model)
+from .pipeline import (CONFIGS, DEFAULT, PRETRAINED, QUICK, SCRATCH, DemoSettings, StageTimer,
+                       config_file, demo_config, make_demo_data, propagate_and_score, test_model,
+                       train_model)
 from .report import TARGETS, ap_table, check_targets, write_report, write_results
 
 __all__ = [
-    'CONFIGS', 'DEFAULT', 'QUICK', 'DemoSettings', 'StageTimer', 'config_file', 'demo_config',
-    'make_demo_data',
-    'propagate_and_score', 'test_model', 'train_model', 'TARGETS', 'ap_table', 'check_targets',
-    'write_report', 'write_results'
+    'CONFIGS', 'DEFAULT', 'PRETRAINED', 'QUICK', 'SCRATCH', 'DemoSettings', 'StageTimer',
+    'config_file', 'demo_config', 'make_demo_data', 'propagate_and_score', 'test_model',
+    'train_model', 'TARGETS', 'ap_table', 'check_targets', 'write_report', 'write_results'
 ]

@@ -260,3 +260,37 @@ def offsets_vs_flow(model, frame_a: np.ndarray, frame_b: np.ndarray, bbox: np.nd
 def _rounded(vector: np.ndarray) -> List[float]:
     """Plain floats to 0.01 px (json-friendly)."""
     return [round(float(x), 2) for x in vector]
+
+
+def plot_stage1_curve(points: Dict[str, dict], out: str) -> str:
+    """The paper's margins against the quality of stage 1, one point per demo run.
+
+    Args:
+        points (dict): Run label -> :func:`~posewarper_demo.seeds.seed_margins` of its results.
+        out (str): PNG path.
+
+    Returns:
+        str: ``out``.
+    """
+    plt = _pyplot()
+    names = [n for n in next(iter(points.values())) if n != 'stage1_ap']
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for name in names:
+        runs = [(p['stage1_ap'], p[name]) for p in points.values() if name in p]
+        runs.sort(key=lambda r: r[0]['mean'])
+        ax.errorbar([x['mean'] for x, _ in runs], [y['mean'] for _, y in runs],
+                    xerr=[x['sd'] for x, _ in runs], yerr=[y['sd'] for _, y in runs],
+                    marker='o', capsize=3, label=name)
+    for label, p in points.items():
+        ax.annotate(label, (p['stage1_ap']['mean'], 0), textcoords='offset points',
+                    xytext=(0, -14), ha='center', fontsize=7, color='grey')
+    ax.axhline(0, color='black', lw=0.8)
+    ax.set_xlabel('stage-1 single-frame test AP (mean ± sd over seeds)')
+    ax.set_ylabel('margin, Total AP (mean ± sd)')
+    ax.set_title('Demo: the paper\'s margins against stage-1 quality')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+    return out

@@ -9,7 +9,7 @@ demo's data root, work dir, schedule and seed; propagation reuses
 import contextlib
 import os.path as osp
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Dict, Iterator, Optional, Sequence
 
 from mmengine.config import Config
@@ -80,17 +80,23 @@ class DemoSettings:
         return asdict(self)
 
 
+#: the pretrained tiny HRNet that stage 1 is fine-tuned from by default (the demo's analogue of the
+#: paper's COCO-pretrained HRNet-W48), with its sidecar ``.json`` (command, commit, sha256, AP)
+PRETRAINED = osp.join(osp.dirname(__file__), 'checkpoints', 'hrnet-tiny_synthetic-pretrain.pth')
+
 #: what ``tools/demo.py --quick`` runs: seconds per stage, checks the plumbing, not accuracy
 QUICK = DemoSettings(train_videos=1, train_frames=8, test_videos=1, test_frames=8, width=160,
                      height=120, stage1_epochs=1, stage2_epochs=1)
-#: the default run: 11 minutes on this project's quiet 2-core VM (earlier VMs: up to 1.7x that),
-#: within the 20-minute budget. Chosen on seed 0 by measurement: stage 1 gains more from more
-#: videos than from more epochs (same iterations, 40 epochs on 48 videos: 29.2 AP vs 80 epochs on
-#: 24: 26.8); stage 2 saturates within 3 epochs (3 vs 10: 49.0 vs 49.2 propagation AP; twice the
-#: stage-2 videos: +1.1). Ten test videos: on four, redrawing the test seed moved a method by
-#: several AP. docs/demo.md has the measurements.
+#: the default run: stage 1 fine-tuned from :data:`PRETRAINED`, three seeds with Fig. 4a within
+#: the 20-minute budget of the 2-core VM; docs/demo.md has the measurements behind the sizes.
 DEFAULT = DemoSettings(train_videos=48, train_frames=29, test_videos=10, test_frames=22,
-                       stage1_epochs=40, stage2_epochs=3)
+                       stage1_epochs=7, stage2_epochs=3)
+#: ``--from-scratch``: stage 1 trained from random weights, one seed in about 11 minutes. Chosen
+#: on seed 0: stage 1 gains more from more videos than from more epochs (same iterations, 40
+#: epochs on 48 videos: 29.2 AP vs 80 epochs on 24: 26.8); stage 2 saturates within 3 epochs
+#: (3 vs 10: 49.0 vs 49.2 propagation AP); on four test videos redrawing the test seed moved a
+#: method by several AP, hence ten.
+SCRATCH = replace(DEFAULT, stage1_epochs=40)
 
 
 def augmentation_epochs(settings: DemoSettings) -> int:

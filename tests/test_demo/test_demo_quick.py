@@ -1,7 +1,9 @@
 """``tools/demo.py --quick`` end to end: every output is produced and well formed.
 
-The quick run trains each model for one epoch on a few generated frames, so only the plumbing is
-checked here, never the numbers (the default run reports them against the targets).
+The quick run fine-tunes the shipped pretrained stage 1 and trains every other model for one
+epoch on a few generated frames, so only the plumbing is checked here, and that the pretrained
+weights are used (a floor on the single-frame AP), never the method's numbers (the default run
+reports them against the targets).
 """
 import json
 import os
@@ -17,16 +19,21 @@ from PIL import Image
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AP_KEYS = ('Head', 'Shou', 'Elb', 'Wri', 'Hip', 'Knee', 'Ankl', 'Total')
 METHODS = ('copy', 'farneback', 'single-frame', 'posewarper', 'posewarper + cycle')
+AUGMENTATION = ('GT (1x)', 'GT (1x) + pGT (6x)', 'GT (7x)')
+SEED = '3'
+
+#: single-frame Total AP the quick run must exceed; measured 0.8 from scratch and XX fine-tuned
+FLOOR_AP = 20.0
 
 pytestmark = pytest.mark.slow  # runs the quick demo (twice): it trains every model
 
 
-def run_quick_demo(work: Path, seed: int = 3) -> str:
-    """``tools/demo.py --quick`` into ``work`` on the CPU; returns its output."""
+def run_quick_demo(work: Path, *args: str) -> str:
+    """``tools/demo.py --quick --seeds 3`` into ``work`` on the CPU; returns its output."""
     env = dict(os.environ, CUDA_VISIBLE_DEVICES='')
     proc = subprocess.run(
-        [sys.executable, 'tools/demo.py', '--quick', '--seed', str(seed), '--work-dir',
-         str(work)],
+        [sys.executable, 'tools/demo.py', '--quick', '--seeds', SEED, '--work-dir', str(work),
+         *args],
         cwd=str(REPO_ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-6000:]
@@ -49,10 +56,19 @@ def _check_ap(values: dict) -> None:
 def test_results_json(quick_run):
     work, _ = quick_run
     results = json.loads((work / 'results.json').read_text())
-    assert set(results) >= {'propagation', 'aggregation', 'augmentation', 'seconds'}
+    assert set(results) >= {'propagation', 'aggregation', 'augmentation', 'sd', 'seeds',
+                            'seconds'}
     assert tuple(results['propagation']) == METHODS
     for values in results['propagation'].values():
         _check_ap(values)
+    assert tuple(results['augmentation']) == AUGMENTATION  # Fig. 4a is part of the default
+    # one seed: the means are its tables, the standard deviations 0
+    assert list(results['seeds']) == [SEED]
+    for table in ('propagation', 'aggregation', 'augmentation'):
+        assert results['seeds'][SEED][table] == results[table]
+        assert set(results['sd'][table]) == set(results[table])
+        for row in results['sd'][table].values():
+            assert all(v in (0.0, None) for v in row.values())
     for key in ('aggregation', 'aggregation_official_scoring'):  # MMPose's and official scores
         assert set(results[key]) == {'single', 'temporal'}
         for values in results[key].values():
@@ -66,12 +82,21 @@ def test_results_json(quick_run):
             assert (entry[model] is None) == (entry['frames'] == 0)
             if entry[model] is not None:
                 _check_ap(entry[model])
-    assert results['augmentation'] == {}  # only with --augmentation
     seconds = results['seconds']
     assert 'total' in seconds and len(seconds) >= 10
     assert all(isinstance(v, (int, float)) and v >= 0 for v in seconds.values())
-    assert results['seed'] == 3 and results['quick'] is True
-    assert {t['row'] for t in results['targets']} == {'posewarper', 'temporal'}
+    assert results['quick'] is True
+    assert results['stage1_init'].endswith('hrnet-tiny_synthetic-pretrain.pth')
+    assert {t['row'] for t in results['targets']} == {'posewarper', 'temporal',
+                                                      'GT (1x) + pGT (6x)'}
+
+
+def test_pretrained_stage1_is_used(quick_run):
+    """One epoch on one labelled frame leaves a model from scratch near 0 AP (about 1); the
+    fine-tuned pretrained one keeps what it learnt."""
+    work, _ = quick_run
+    results = json.loads((work / 'results.json').read_text())
+    assert results['aggregation']['single']['Total'] > FLOOR_AP
 
 
 def test_report(quick_run):
@@ -81,11 +106,15 @@ def test_report(quick_run):
                     '## Targets', '## Timings', '## Commands'):
         assert heading in report
     assert '| method | Head | Shou | Elb | Wri | Hip | Knee | Ankl | Total |' in report
+    assert f'| method (Total AP) | seed {SEED} |' in report
+    assert '± 0.0' in report  # mean ± sd cells
     for method in METHODS:
         assert f'| {method} |' in report
     assert '| single |' in report and '| temporal |' in report
     assert '| sharp (' in report and '| defocused (' in report
     assert 'python tools/demo.py --quick' in report
+    for row in AUGMENTATION:
+        assert f'| {row} |' in report
     # each stage printed its time
     assert out.count('== [') >= 2 * 10 and 'done in' in out
 
@@ -109,10 +138,11 @@ def test_same_seed_same_results(quick_run, tmp_path):
     run_quick_demo(tmp_path)
     first = json.loads((work / 'results.json').read_text())
     second = json.loads((tmp_path / 'results.json').read_text())
-    for key in ('propagation', 'aggregation', 'aggregation_official_scoring',
-                'aggregation_by_frame', 'offsets_vs_flow', 'targets'):
+    for key in ('propagation', 'aggregation', 'augmentation', 'aggregation_official_scoring',
+                'aggregation_by_frame', 'offsets_vs_flow', 'targets', 'seeds'):
         assert first[key] == second[key], key
     for name in ('posewarper.json', 'farneback.json'):
-        a = json.loads((work / 'propagation' / name).read_text())['annotations']
-        b = json.loads((tmp_path / 'propagation' / name).read_text())['annotations']
+        a = json.loads((work / f'seed_{SEED}' / 'propagation' / name).read_text())['annotations']
+        b = json.loads((tmp_path / f'seed_{SEED}' / 'propagation' / name).read_text())[
+            'annotations']
         assert [x['keypoints'] for x in a] == [x['keypoints'] for x in b], name

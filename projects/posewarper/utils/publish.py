@@ -1,0 +1,75 @@
+"""Publish a trained checkpoint: weights only (optionally fp16) and a sidecar json that says how
+it was made.
+
+Why not MMPose's ``tools/misc/publish_model.py``: it only drops the optimizer and puts a hash in
+the file name; a checkpoint committed to a repository also needs half-precision storage (size)
+and a record of the command, commit, data and score that reproduce it.
+"""
+import hashlib
+import os.path as osp
+import subprocess
+from typing import Any, Dict, Optional
+
+import torch
+
+from ..fileio import atomic_output, write_json_atomic
+from .checkpoint import read_checkpoint
+
+#: meta entries of an mmengine checkpoint kept in the published one
+KEPT_META = ('epoch', 'iter', 'seed', 'experiment_name', 'mmengine_version', 'dataset_meta',
+             'cfg')
+
+
+def sha256_file(path: str) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def git_commit(folder: str) -> Optional[str]:
+    """The commit checked out in ``folder``'s repository, with ``-dirty`` when tracked files
+    differ from it; None outside a git work tree."""
+    try:
+        commit = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=folder, check=True,
+                                capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'],
+                               cwd=folder, check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit + ('-dirty' if dirty.strip() else '')
+
+
+def publish_checkpoint(src: str, dst: str, fp16: bool = False,
+                       info: Optional[Dict[str, Any]] = None) -> dict:
+    """Write ``dst`` (``state_dict`` and the kept ``meta`` of ``src``) and ``dst`` with
+    ``.json`` instead of ``.pth`` (the sidecar).
+
+    Args:
+        src (str): An mmengine checkpoint (read with the safe loader).
+        dst (str): The published checkpoint.
+        fp16 (bool): Store floating-point tensors in half precision (loading casts them back
+            to the model's dtype).
+        info (dict, optional): More sidecar entries (command, data, score ...).
+
+    Returns:
+        dict: The sidecar's content.
+    """
+    ckpt = read_checkpoint(src)
+    state = ckpt.get('state_dict', ckpt)
+    if fp16:
+        state = type(state)((k, v.half() if v.is_floating_point() else v)
+                            for k, v in state.items())
+    meta = {k: v for k, v in (ckpt.get('meta') or {}).items() if k in KEPT_META}
+    with atomic_output(dst) as tmp:
+        torch.save(dict(meta=meta, state_dict=state), tmp)
+    sidecar = dict(
+        file=osp.basename(dst), sha256=sha256_file(dst), bytes=osp.getsize(dst),
+        dtype='float16' if fp16 else 'as trained',
+        source=dict(file=osp.basename(src), epoch=meta.get('epoch'), iter=meta.get('iter'),
+                    seed=meta.get('seed')),
+        **(info or {}))
+    write_json_atomic(osp.splitext(dst)[0] + '.json', sidecar, indent=2)
+    return sidecar

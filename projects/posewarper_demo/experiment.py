@@ -1,0 +1,205 @@
+"""One seed of the demo: data, stage 1, stage 2, Table 1, aggregation and Fig. 4a.
+
+:func:`run_seed` chains the stages of :mod:`.pipeline` in one work folder per seed;
+``tools/demo.py`` runs it for each seed and summarises the seeds (:mod:`.seeds`).
+"""
+import os
+import os.path as osp
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from posewarper.fileio import load_posetrack_json
+from . import figures
+from .pipeline import (CONFIGS, PSEUDO_ANN, TEST_ANN, TEST_SEED_OFFSET, TRAIN_ANN, DemoSettings,
+                       StageTimer, ap_by_frame_kind, augmentation_epochs, config_file, demo_config,
+                       make_demo_data, propagate_and_score, test_model, train_model)
+
+#: Table 1's rows, in the paper's order
+TABLE1 = ('copy', 'farneback', 'single-frame', 'posewarper', 'posewarper + cycle')
+
+
+def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional[str],
+             augmentation: bool, timer: StageTimer) -> dict:
+    """Run every experiment of the demo for one seed in ``work``.
+
+    Args:
+        work (str): The seed's folder (``data``, ``models``, ``propagation``, ``aggregation``
+            and ``pseudo`` go there).
+        settings (DemoSettings): Data sizes and schedules.
+        seed (int): Seed of the data and of every training.
+        stage1_init (str, optional): Checkpoint stage 1 and the Fig. 4a models are fine-tuned
+            from (the shipped pretrained tiny HRNet by default); None trains them from scratch.
+        augmentation (bool): Also run Fig. 4a (GT 1x / GT 1x + pGT 6x / GT 7x).
+        timer (StageTimer): Times the stages (names prefixed with the seed).
+
+    Returns:
+        dict: ``propagation``, ``aggregation``, ``aggregation_official_scoring``,
+        ``aggregation_by_frame``, ``augmentation`` (empty without ``augmentation``) and the
+        paths the figures need (``paths``).
+    """
+    s = settings
+    data, models, prop = (osp.join(work, name) for name in ('data', 'models', 'propagation'))
+    os.makedirs(work, exist_ok=True)
+
+    def stage(name):
+        return timer.stage(f'seed {seed}: {name}')
+
+    with stage('data'):
+        defocused = make_demo_data(data, s, seed)['val']['defocused_frames']
+
+    def cfg(key, name, epochs, **kw):
+        # dumped next to the model: the propagators read configs from files, and the report's
+        # commands rerun the stages with them
+        c = demo_config(config_file(CONFIGS[key]), data, osp.join(models, name), epochs, seed,
+                        **kw)
+        os.makedirs(c.work_dir, exist_ok=True)
+        c.dump(osp.join(c.work_dir, 'demo_config.py'))
+        return c
+
+    stage1_cfg = cfg('stage1', 'stage1', s.stage1_epochs, load_from=stage1_init)
+    with stage('train stage 1 (single frame)'):
+        stage1 = train_model(stage1_cfg)
+    pw_cfgs, pw_ckpts = {}, {}
+    for key, name in (('posewarper', 'posewarper'), ('posewarper_cycle', 'posewarper + cycle')):
+        pw_cfgs[name] = cfg(key, key, s.stage2_epochs, load_from=stage1)
+        with stage(f'train stage 2 ({name})'):
+            pw_ckpts[name] = train_model(pw_cfgs[name])
+    cfg_files = {name: osp.join(c.work_dir, 'demo_config.py')
+                 for name, c in [('single-frame', stage1_cfg)] + list(pw_cfgs.items())}
+
+    propagation = {}
+    for method in TABLE1:
+        model = dict(config=cfg_files[method], checkpoint=pw_ckpts.get(method, stage1)) \
+            if method in cfg_files else {}
+        with stage(f'propagate: {method}'):
+            propagation[method] = propagate_and_score(
+                method.split(' ')[0], data, prop, s, seed, name=method.replace(' ', ''), **model)
+
+    aggregation, aggregation_official = {}, {}
+    preds = {name: osp.join(work, 'aggregation', name) for name in ('single', 'temporal')}
+    for name, (cfg_, ckpt) in (('single', (stage1_cfg, stage1)),
+                               ('temporal', (pw_cfgs['posewarper'], pw_ckpts['posewarper']))):
+        title = 'single frame' if name == 'single' else 'temporal aggregation (±2)'
+        with stage(f'test: {title}'):
+            # both scorings from one test loop: MMPose's (the tables) and the official code's
+            scores = test_model(cfg_, ckpt, preds[name], scorings=('mmpose', 'official'))
+        aggregation[name], aggregation_official[name] = scores['mmpose'], scores['official']
+    by_frame = ap_by_frame_kind(osp.join(data, 'annotations', 'val'), preds, s.test_frames,
+                                defocused)
+
+    augmentation_tables = {}
+    if augmentation:
+        augmentation_tables['GT (1x)'] = aggregation['single']
+        with stage('pseudo-labels: propagate training set'):
+            propagate_and_score('posewarper', data, osp.join(work, 'pseudo'), s, seed,
+                                ann_file=TRAIN_ANN, name='train', score=False,
+                                config=cfg_files['posewarper'],
+                                checkpoint=pw_ckpts['posewarper'])
+            os.replace(osp.join(work, 'pseudo', 'train.json'), osp.join(data, PSEUDO_ANN))
+        for key, name, kw in (('gt1x_pgt6x', 'GT (1x) + pGT (6x)', dict(train_ann_file=PSEUDO_ANN)),
+                              ('gt7x', 'GT (7x)', {})):
+            aug_cfg = cfg(key, key, augmentation_epochs(s), load_from=stage1_init, **kw)
+            with stage(f'train + test: {name}'):
+                augmentation_tables[name] = test_model(aug_cfg, train_model(aug_cfg))['mmpose']
+
+    return dict(propagation=propagation, aggregation=aggregation,
+                aggregation_official_scoring=aggregation_official,
+                aggregation_by_frame=by_frame, augmentation=augmentation_tables,
+                paths=dict(data=data, propagation=prop, posewarper_config=cfg_files['posewarper'],
+                           posewarper_checkpoint=pw_ckpts['posewarper']))
+
+
+def seed_figures(run: dict, settings: DemoSettings, out_dir: str) -> Dict[str, str]:
+    """The figures of one seed's run: the pose video and the offsets vs flow.
+
+    Returns:
+        dict[str, str]: Figure title -> file name in ``out_dir``; the offsets summary under
+        ``'offsets'`` is added to ``run``.
+    """
+    paths = run['paths']
+    data, prop = paths['data'], paths['propagation']
+    gt = load_posetrack_json(osp.join(data, TEST_ANN))
+    docs = dict(GT=gt, Farneback=load_posetrack_json(osp.join(prop, 'farneback.json')),
+                PoseWarper=load_posetrack_json(osp.join(prop, 'posewarper.json')))
+    fig = {'Test video: GT | Farneback | PoseWarper': osp.basename(
+        figures.pose_video(data, docs, osp.join(out_dir, 'poses.gif')))}
+    run['offsets_vs_flow'] = offsets_figure(data, gt, settings, paths['posewarper_config'],
+                                            paths['posewarper_checkpoint'],
+                                            osp.join(out_dir, 'offsets_vs_flow.png'))
+    fig['Learned offsets vs Farneback flow (Fig. 5)'] = 'offsets_vs_flow.png'
+    return fig
+
+
+def offsets_figure(data: str, gt: dict, s: DemoSettings, config: str, checkpoint: str,
+                   out: str) -> dict:
+    """Offsets vs Farneback flow for the first person of the first test video, from its first
+    labelled frame A to B = A + max_offset."""
+    import cv2
+
+    from posewarper.propagation.model_loading import init_pose_model
+    from posewarper.synthetic import KEYPOINT_NAMES
+    images = sorted(gt['images'], key=lambda img: img['file_name'])
+    video = osp.dirname(images[0]['file_name'])
+    frames = [img for img in images if osp.dirname(img['file_name']) == video]
+    img_a, img_b = frames[0], frames[min(s.max_offset, len(frames) - 1)]
+    anns = {a['image_id']: {} for a in gt['annotations']}
+    for a in gt['annotations']:
+        anns[a['image_id']][a['track_id']] = a
+    track = sorted(set(anns[img_a['id']]) & set(anns[img_b['id']]))[0]
+    ann_a, ann_b = anns[img_a['id']][track], anns[img_b['id']][track]
+    kp_a = np.asarray(ann_a['keypoints'], dtype=np.float64).reshape(-1, 3)
+    kp_b = np.asarray(ann_b['keypoints'], dtype=np.float64).reshape(-1, 3)
+    valid = (kp_a != 0).any(1) & (kp_b != 0).any(1)
+    x, y, w, h = ann_a['bbox']
+    model = init_pose_model(config, checkpoint, 'cpu')
+    read = lambda img: cv2.imread(osp.join(data, img['file_name']), cv2.IMREAD_COLOR)  # noqa
+    return figures.offsets_vs_flow(model, read(img_a), read(img_b),
+                                   np.array([x, y, x + w, y + h]), kp_a[:, :2], kp_b[:, :2],
+                                   out, joint_names=KEYPOINT_NAMES, valid=valid)
+
+
+def stage_commands(work_dir: str, seed: int, s: DemoSettings, augmentation: bool) -> List[str]:
+    """The repository commands equivalent to one seed's stages (for the report); the models'
+    configs are the tiny ones with the demo's overrides (``load_from`` among them), dumped as
+    ``demo_config.py``."""
+    d, m, p = f'{work_dir}/data', f'{work_dir}/models', f'{work_dir}/propagation'
+    e1, e2 = s.stage1_epochs, s.stage2_epochs
+    size = f'--width {s.width} --height {s.height}'
+    lines = [
+        f'python tools/make_synthetic_posetrack.py --out {d} --split train --videos '
+        f'{s.train_videos} --frames {s.train_frames} {size} --seed {seed}',
+        f'python tools/make_synthetic_posetrack.py --out {d} --split val --videos '
+        f'{s.test_videos} --frames {s.test_frames} {size} --seed {seed + TEST_SEED_OFFSET}',
+        f'python tools/train.py {m}/stage1/demo_config.py',
+        f'python tools/train.py {m}/posewarper/demo_config.py',
+        f'python tools/train.py {m}/posewarper_cycle/demo_config.py',
+    ]
+    for method, cfg, ckpt in (('copy', None, None), ('farneback', None, None),
+                              ('single-frame', 'stage1', f'stage1/epoch_{e1}.pth'),
+                              ('posewarper', 'posewarper', f'posewarper/epoch_{e2}.pth'),
+                              ('posewarper', 'posewarper_cycle',
+                               f'posewarper_cycle/epoch_{e2}.pth')):
+        name = 'posewarper+cycle' if cfg == 'posewarper_cycle' else method
+        model = (f' --config {m}/{cfg}/demo_config.py --checkpoint {m}/{ckpt}' if cfg else '')
+        lines += [
+            f'python tools/propagate.py --ann-file {d}/{TEST_ANN} --data-root {d} '
+            f'--label-interval {s.label_interval} --max-offset {s.max_offset} --method {method}'
+            f'{model} --out {p}/{name}.json --per-video-dir {p}/{name}',
+            f'python tools/eval_posetrack.py --gt-dir {d}/annotations/val --pred-dir {p}/{name} '
+            f'--out {p}/{name}_ap.json'
+        ]
+    lines += [f'python tools/test.py {m}/stage1/demo_config.py {m}/stage1/epoch_{e1}.pth',
+              f'python tools/test.py {m}/posewarper/demo_config.py '
+              f'{m}/posewarper/epoch_{e2}.pth']
+    if augmentation:
+        lines += [
+            f'python tools/propagate.py --ann-file {d}/{TRAIN_ANN} --data-root {d} '
+            f'--label-interval {s.label_interval} --method posewarper '
+            f'--config {m}/posewarper/demo_config.py --checkpoint {m}/posewarper/epoch_{e2}.pth '
+            f'--out {d}/{PSEUDO_ANN}']
+        ea = augmentation_epochs(s)
+        for key in ('gt1x_pgt6x', 'gt7x'):
+            lines += [f'python tools/train.py {m}/{key}/demo_config.py',
+                      f'python tools/test.py {m}/{key}/demo_config.py {m}/{key}/epoch_{ea}.pth']
+    return lines

@@ -1,0 +1,51 @@
+"""The demo's margins against stage-1 quality, from several ``tools/demo.py`` runs.
+
+Usage:
+    python tools/demo_curve.py LABEL=RESULTS.json [LABEL=RESULTS.json ...] --out PNG [--json F]
+
+Each run is one point: x the fine-tuned stage 1's single-frame test AP, y the margins of
+``posewarper_demo.seeds.MARGINS`` (mean ± sd over the run's seeds). docs/demo.md shows it.
+"""
+import argparse
+import sys
+
+from mmengine.fileio import load
+
+from posewarper.fileio import check_output_path, write_json_atomic
+from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper_demo.figures import plot_stage1_curve
+from posewarper_demo.seeds import seed_margins
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Plot the demo margins against stage-1 AP')
+    parser.add_argument('runs', nargs='+', metavar='LABEL=RESULTS.json',
+                        help='a demo run: its label and its results.json')
+    parser.add_argument('--out', required=True, help='PNG to write')
+    parser.add_argument('--json', help='also write the points there')
+    add_debug_argument(parser)
+    return parser.parse_args(argv)
+
+
+@cli_main
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    points = {}
+    for item in args.runs:
+        label, sep, path = item.partition('=')
+        if not sep or not label or not path:
+            raise ValueError(f'{item!r}: expected LABEL=RESULTS.json')
+        points[label] = seed_margins(load(path))
+    check_output_path(args.out, '--out')
+    plot_stage1_curve(points, args.out)
+    if args.json:
+        write_json_atomic(args.json, points, indent=2)
+    for label, p in points.items():
+        print(f'{label}: stage 1 {p["stage1_ap"]["mean"]:.1f} AP; ' + '; '.join(
+            f'{name} {v["mean"]:+.1f} ± {v["sd"]:.1f}' for name, v in p.items()
+            if name != 'stage1_ap'))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""Publish a checkpoint for release: weights only, optionally fp16, with a sidecar json.
+
+Usage:
+    python tools/publish_checkpoint.py IN.pth OUT.pth [--fp16] [--info KEY=VALUE ...]
+
+``OUT.json`` records the sha256 and size of OUT, the source epoch, iteration and seed, the
+commit of this repository, and each ``--info`` entry (values parsed as json where they are, e.g.
+``--info 'test_ap={"Total": 71.2}'``).
+"""
+import argparse
+import json
+import os.path as osp
+import sys
+
+from posewarper.fileio import check_output_path
+from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.publish import git_commit, publish_checkpoint
+
+
+def parse_info(items) -> dict:
+    info = {}
+    for item in items:
+        key, sep, value = item.partition('=')
+        if not sep or not key:
+            raise ValueError(f'--info {item!r}: expected KEY=VALUE')
+        try:
+            info[key] = json.loads(value)
+        except json.JSONDecodeError:
+            info[key] = value
+    return info
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Publish a checkpoint with a sidecar json')
+    parser.add_argument('src', metavar='IN', help='mmengine checkpoint (.pth)')
+    parser.add_argument('dst', metavar='OUT', help='published checkpoint (.pth)')
+    parser.add_argument('--fp16', action='store_true', help='store weights in half precision')
+    parser.add_argument('--info', nargs='*', default=[], metavar='KEY=VALUE',
+                        help='more sidecar entries')
+    add_debug_argument(parser)
+    return parser.parse_args(argv)
+
+
+@cli_main
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if not args.dst.endswith('.pth'):
+        raise ValueError(f'OUT must end with .pth: {args.dst}')
+    info = parse_info(args.info)
+    check_output_path(args.dst, 'OUT')
+    info.setdefault('commit', git_commit(osp.dirname(osp.abspath(__file__))))
+    sidecar = publish_checkpoint(args.src, args.dst, fp16=args.fp16, info=info)
+    print(f'{args.dst}: {sidecar["bytes"] / 2**20:.1f} MiB, sha256 {sidecar["sha256"]}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
