@@ -1,0 +1,20 @@
+"""tools/demo.py's arguments: a missing stage-1 checkpoint is one line and status 1."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_missing_stage1_init(tmp_path):
+    work = tmp_path / 'demo'
+    proc = subprocess.run(
+        [sys.executable, 'tools/demo.py', '--quick', '--stage1-init', str(tmp_path / 'no.pth'),
+         '--work-dir', str(work)], cwd=str(REPO_ROOT), capture_output=True, text=True,
+        env=dict(os.environ, CUDA_VISIBLE_DEVICES=''), timeout=300)
+    assert proc.returncode == 1
+    lines = [line for line in proc.stderr.splitlines() if 'Warning' not in line
+             and 'pkg_resources' not in line]
+    assert lines == [f'demo.py: error: --stage1-init: no such checkpoint: {tmp_path / "no.pth"}']
+    assert not work.exists()  # nothing written before the check
