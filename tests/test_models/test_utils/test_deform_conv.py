@@ -1,12 +1,14 @@
 import sys
+import warnings
 
 import pytest
 import torch
 
-from posewarper.models.utils import DeformConv2d, resolve_deform_conv_backend
+from posewarper.models.utils import DeformConv2d, deform_conv, resolve_deform_conv_backend
 
 
-def test_auto_backend_per_device():
+def test_auto_backend_per_device(monkeypatch):
+    monkeypatch.setattr(deform_conv, 'mmcv_cuda_ops_missing', lambda: None)
     assert resolve_deform_conv_backend('auto', torch.device('cpu')) == 'pytorch'
     assert resolve_deform_conv_backend('auto', torch.device('cpu'), needs_grad=False) == \
         'torchvision'
@@ -14,6 +16,26 @@ def test_auto_backend_per_device():
     assert resolve_deform_conv_backend('mmcv', torch.device('cpu')) == 'mmcv'
     with pytest.raises(ValueError, match='deform_conv_backend'):
         resolve_deform_conv_backend('nope', torch.device('cpu'))
+
+
+def test_auto_falls_back_once_without_mmcv_cuda_ops(monkeypatch):
+    """A CPU-only mmcv on a GPU machine: 'auto' picks torchvision and says why, once."""
+    reason = 'mmcv was built without its CUDA ops (simulated)'
+    monkeypatch.setattr(deform_conv, 'mmcv_cuda_ops_missing', lambda: reason)
+    deform_conv._warn_cuda_fallback.cache_clear()
+    with pytest.warns(UserWarning, match='uses .torchvision. on CUDA: mmcv was built without'):
+        assert resolve_deform_conv_backend('auto', torch.device('cuda')) == 'torchvision'
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')  # the second call is silent
+        assert resolve_deform_conv_backend('auto', torch.device('cuda')) == 'torchvision'
+    # an explicit choice is respected (and fails at build time if mmcv cannot run it)
+    assert resolve_deform_conv_backend('mmcv', torch.device('cuda')) == 'mmcv'
+
+
+def test_this_mmcv_build_is_diagnosed():
+    reason = deform_conv.mmcv_cuda_ops_missing()
+    from mmcv.ops import get_compiling_cuda_version
+    assert (reason is None) == (get_compiling_cuda_version() != 'not available')
 
 
 @pytest.mark.parametrize('other', ['torchvision', 'pytorch'])

@@ -13,8 +13,10 @@ bilinear taps, zero outside the map, exactly as both kernels sample) followed by
 product, whose vectorised backward is about 4x faster on CPU (its forward alone is slower than
 torchvision's, so ``'auto'`` uses it only when gradients flow); nobody ships that.
 """
+import functools
 import math
-from typing import Tuple
+import warnings
+from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -36,13 +38,39 @@ def _mmcv_deform_conv2d():
     return deform_conv2d
 
 
+@functools.lru_cache(maxsize=None)
+def mmcv_cuda_ops_missing() -> Optional[str]:
+    """Why mmcv's deformable conv cannot run on CUDA here, or None when it can.
+
+    A CPU-only build of mmcv imports fine on a GPU machine and fails only inside the first
+    forward pass ("not compiled with GPU support"); its compiled ``_ext`` says so up front.
+    """
+    try:
+        from mmcv.ops import get_compiling_cuda_version
+        cuda = get_compiling_cuda_version()
+    except (ImportError, ModuleNotFoundError) as e:
+        return f'mmcv.ops could not be imported ({e})'
+    if not cuda or cuda == 'not available':
+        return 'mmcv was built without its CUDA ops (set FORCE_CUDA=1 when building it)'
+    return None
+
+
+@functools.lru_cache(maxsize=None)
+def _warn_cuda_fallback(reason: str, fallback: str) -> None:
+    # lru_cache: once per process and reason, not at every forward pass
+    warnings.warn(f"deform_conv_backend='auto' uses {fallback!r} on CUDA: {reason}",
+                  stacklevel=3)
+
+
 def resolve_deform_conv_backend(backend: str, device: torch.device,
                                 needs_grad: bool = True) -> str:
     """Pick the concrete kernel for ``backend`` on ``device``.
 
     ``'auto'`` follows ``benchmarks/deform_conv.py``: on CUDA mmcv's kernel (the official
-    choice); on CPU the grid-sample kernel when a backward pass follows (about 4x faster
-    forward+backward there), torchvision's for inference (its forward alone is about 2x faster).
+    choice), or torchvision's with a one-time warning when mmcv has no CUDA ops
+    (:func:`mmcv_cuda_ops_missing`); on CPU the grid-sample kernel when a backward pass follows
+    (about 4x faster forward+backward there), torchvision's for inference (its forward alone is
+    about 2x faster).
 
     Args:
         backend (str): One of :data:`DEFORM_CONV_BACKENDS`.
@@ -55,7 +83,11 @@ def resolve_deform_conv_backend(backend: str, device: torch.device,
     if backend != 'auto':
         return backend
     if device.type == 'cuda':
-        return 'mmcv'
+        reason = mmcv_cuda_ops_missing()
+        if reason is None:
+            return 'mmcv'
+        _warn_cuda_fallback(reason, 'torchvision')
+        return 'torchvision'
     return 'pytorch' if needs_grad else 'torchvision'
 
 
