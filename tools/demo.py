@@ -114,7 +114,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         seconds=timer.seconds)
     results['targets'] = check_targets(results)
     results['commands'] = stage_commands(osp.join(args.work_dir, f'seed_{args.seeds[0]}'),
-                                         args.seeds[0], settings, args.augmentation)
+                                         args.seeds[0], settings, first['iters'])
     write_results(results, osp.join(work, 'results.json'))
     write_report(results, osp.join(work, 'report.md'), command, fig)
     print(f'\nreport: {osp.join(args.work_dir, "report.md")} '

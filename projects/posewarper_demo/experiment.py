@@ -12,7 +12,7 @@ import numpy as np
 from posewarper.fileio import load_posetrack_json
 from . import figures
 from .pipeline import (CONFIGS, PSEUDO_ANN, TEST_ANN, TEST_SEED_OFFSET, TRAIN_ANN, DemoSettings,
-                       StageTimer, ap_by_frame_kind, augmentation_epochs, config_file, demo_config,
+                       StageTimer, ap_by_frame_kind, config_file, demo_config,
                        make_demo_data, propagate_and_score, test_model, train_model)
 
 #: Table 1's rows, in the paper's order
@@ -35,8 +35,9 @@ def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional
 
     Returns:
         dict: ``propagation``, ``aggregation``, ``aggregation_official_scoring``,
-        ``aggregation_by_frame``, ``augmentation`` (empty without ``augmentation``) and the
-        paths the figures need (``paths``).
+        ``aggregation_by_frame``, ``augmentation`` (empty without ``augmentation``), the
+        training iterations of each model (``iters``) and the paths the figures need
+        (``paths``).
     """
     s = settings
     data, models, prop = (osp.join(work, name) for name in ('data', 'models', 'propagation'))
@@ -67,6 +68,10 @@ def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional
             pw_ckpts[name] = train_model(pw_cfgs[name])
     cfg_files = {name: osp.join(c.work_dir, 'demo_config.py')
                  for name, c in [('single-frame', stage1_cfg)] + list(pw_cfgs.items())}
+    # training iterations per model (the report's commands name the checkpoints by them)
+    iters = dict(stage1=stage1_cfg.train_cfg.max_iters,
+                 posewarper=pw_cfgs['posewarper'].train_cfg.max_iters,
+                 posewarper_cycle=pw_cfgs['posewarper + cycle'].train_cfg.max_iters)
 
     propagation = {}
     for method in TABLE1:
@@ -99,13 +104,17 @@ def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional
             os.replace(osp.join(work, 'pseudo', 'train.json'), osp.join(data, PSEUDO_ANN))
         for key, name, kw in (('gt1x_pgt6x', 'GT (1x) + pGT (6x)', dict(train_ann_file=PSEUDO_ANN)),
                               ('gt7x', 'GT (7x)', {})):
-            aug_cfg = cfg(key, key, augmentation_epochs(s), load_from=stage1_init, **kw)
+            # as many iterations as GT (1x): what the extra (pseudo-)labels are worth for the
+            # same training time (the paper trains as many epochs, 7x the compute)
+            aug_cfg = cfg(key, key, None, iters=stage1_cfg.train_cfg.max_iters,
+                          load_from=stage1_init, **kw)
+            iters[key] = aug_cfg.train_cfg.max_iters
             with stage(f'train + test: {name}'):
                 augmentation_tables[name] = test_model(aug_cfg, train_model(aug_cfg))['mmpose']
 
     return dict(propagation=propagation, aggregation=aggregation,
                 aggregation_official_scoring=aggregation_official,
-                aggregation_by_frame=by_frame, augmentation=augmentation_tables,
+                aggregation_by_frame=by_frame, augmentation=augmentation_tables, iters=iters,
                 paths=dict(data=data, propagation=prop, posewarper_config=cfg_files['posewarper'],
                            posewarper_checkpoint=pw_ckpts['posewarper']))
 
@@ -159,12 +168,12 @@ def offsets_figure(data: str, gt: dict, s: DemoSettings, config: str, checkpoint
                                    out, joint_names=KEYPOINT_NAMES, valid=valid)
 
 
-def stage_commands(work_dir: str, seed: int, s: DemoSettings, augmentation: bool) -> List[str]:
+def stage_commands(work_dir: str, seed: int, s: DemoSettings, iters: Dict[str, int]) -> List[str]:
     """The repository commands equivalent to one seed's stages (for the report); the models'
     configs are the tiny ones with the demo's overrides (``load_from`` among them), dumped as
     ``demo_config.py``."""
     d, m, p = f'{work_dir}/data', f'{work_dir}/models', f'{work_dir}/propagation'
-    e1, e2 = s.stage1_epochs, s.stage2_epochs
+    ckpt = {key: f'{key}/iter_{n}.pth' for key, n in iters.items()}
     size = f'--width {s.width} --height {s.height}'
     lines = [
         f'python tools/make_synthetic_posetrack.py --out {d} --split train --videos '
@@ -175,13 +184,13 @@ def stage_commands(work_dir: str, seed: int, s: DemoSettings, augmentation: bool
         f'python tools/train.py {m}/posewarper/demo_config.py',
         f'python tools/train.py {m}/posewarper_cycle/demo_config.py',
     ]
-    for method, cfg, ckpt in (('copy', None, None), ('farneback', None, None),
-                              ('single-frame', 'stage1', f'stage1/epoch_{e1}.pth'),
-                              ('posewarper', 'posewarper', f'posewarper/epoch_{e2}.pth'),
-                              ('posewarper', 'posewarper_cycle',
-                               f'posewarper_cycle/epoch_{e2}.pth')):
+    for method, cfg, model_ckpt in (('copy', None, None), ('farneback', None, None),
+                                    ('single-frame', 'stage1', ckpt['stage1']),
+                                    ('posewarper', 'posewarper', ckpt['posewarper']),
+                                    ('posewarper', 'posewarper_cycle', ckpt['posewarper_cycle'])):
         name = 'posewarper+cycle' if cfg == 'posewarper_cycle' else method
-        model = (f' --config {m}/{cfg}/demo_config.py --checkpoint {m}/{ckpt}' if cfg else '')
+        model = (f' --config {m}/{cfg}/demo_config.py --checkpoint {m}/{model_ckpt}'
+                 if cfg else '')
         lines += [
             f'python tools/propagate.py --ann-file {d}/{TEST_ANN} --data-root {d} '
             f'--label-interval {s.label_interval} --max-offset {s.max_offset} --method {method}'
@@ -189,17 +198,15 @@ def stage_commands(work_dir: str, seed: int, s: DemoSettings, augmentation: bool
             f'python tools/eval_posetrack.py --gt-dir {d}/annotations/val --pred-dir {p}/{name} '
             f'--out {p}/{name}_ap.json'
         ]
-    lines += [f'python tools/test.py {m}/stage1/demo_config.py {m}/stage1/epoch_{e1}.pth',
-              f'python tools/test.py {m}/posewarper/demo_config.py '
-              f'{m}/posewarper/epoch_{e2}.pth']
-    if augmentation:
+    lines += [f'python tools/test.py {m}/stage1/demo_config.py {m}/{ckpt["stage1"]}',
+              f'python tools/test.py {m}/posewarper/demo_config.py {m}/{ckpt["posewarper"]}']
+    if 'gt7x' in iters:
         lines += [
             f'python tools/propagate.py --ann-file {d}/{TRAIN_ANN} --data-root {d} '
             f'--label-interval {s.label_interval} --method posewarper '
-            f'--config {m}/posewarper/demo_config.py --checkpoint {m}/posewarper/epoch_{e2}.pth '
+            f'--config {m}/posewarper/demo_config.py --checkpoint {m}/{ckpt["posewarper"]} '
             f'--out {d}/{PSEUDO_ANN}']
-        ea = augmentation_epochs(s)
         for key in ('gt1x_pgt6x', 'gt7x'):
             lines += [f'python tools/train.py {m}/{key}/demo_config.py',
-                      f'python tools/test.py {m}/{key}/demo_config.py {m}/{key}/epoch_{ea}.pth']
+                      f'python tools/test.py {m}/{key}/demo_config.py {m}/{ckpt[key]}']
     return lines

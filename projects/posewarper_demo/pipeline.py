@@ -7,12 +7,14 @@ demo's data root, work dir, schedule and seed; propagation reuses
 :func:`posewarper.evaluation.functional.evaluate_posetrack_ap` or ``PoseTrackAPMetric``.
 """
 import contextlib
+import math
 import os.path as osp
 import time
 from dataclasses import asdict, dataclass
 from typing import Dict, Iterator, Optional, Sequence
 
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 import posewarper
 from posewarper.evaluation.functional import AP_KEYS, compute_ap, evaluate_posetrack_ap
@@ -90,9 +92,10 @@ QUICK = DemoSettings(train_videos=1, train_frames=8, test_videos=1, test_frames=
 #: the default run: stage 1 fine-tuned from :data:`PRETRAINED`, three seeds with Fig. 4a within
 #: the 20-minute budget of the 2-core VM. Against ``--from-scratch`` (:data:`SCRATCH`), the time
 #: of stage 1 went to the seeds and Fig. 4a, and one seed was made cheaper: 32 training videos
-#: instead of 48, 8 test videos instead of 10 (three seeds average the test-set noise that ten
-#: videos were chosen for), two stage-2 epochs instead of three. docs/demo.md has the timings.
-DEFAULT = DemoSettings(train_videos=32, train_frames=29, test_videos=8, test_frames=22,
+#: of 22 frames instead of 48 of 29 (128 labelled frames instead of 240), 8 test videos instead
+#: of 10 (three seeds average the test-set noise that ten videos were chosen for), two stage-2
+#: epochs instead of three. docs/demo.md has the timings.
+DEFAULT = DemoSettings(train_videos=32, train_frames=22, test_videos=8, test_frames=22,
                        stage1_epochs=7, stage2_epochs=2)
 #: ``--from-scratch``: stage 1 trained from random weights, 11 minutes per seed (the previous
 #: default). Chosen on seed 0: stage 1 gains more from more videos than from more epochs (same
@@ -101,16 +104,6 @@ DEFAULT = DemoSettings(train_videos=32, train_frames=29, test_videos=8, test_fra
 #: seed moved a method by several AP, hence ten.
 SCRATCH = DemoSettings(train_videos=48, train_frames=29, test_videos=10, test_frames=22,
                        stage1_epochs=40, stage2_epochs=3)
-
-
-def augmentation_epochs(settings: DemoSettings) -> int:
-    """Epochs of the Fig. 4a models (GT 7x, GT 1x + pGT 6x): as many iterations as stage 1.
-
-    Their training sets are up to ``label_interval`` times larger; the paper trains them for the
-    same epochs, which here would cost 7 stage-1 trainings each. Compute-matched runs compare what
-    the extra (pseudo-)labels are worth for the same training time.
-    """
-    return max(1, round(settings.stage1_epochs / settings.label_interval))
 
 
 class StageTimer:
@@ -148,27 +141,40 @@ def make_demo_data(data_root: str, settings: DemoSettings, seed: int) -> Dict[st
     return summary
 
 
+def iters_per_epoch(cfg: Config) -> int:
+    """Training iterations of one epoch of a config's training set (its dataset is built)."""
+    from mmpose.registry import DATASETS
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmpose')):
+        dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    return max(1, math.ceil(len(dataset) / cfg.train_dataloader.batch_size))
+
+
 def demo_config(config: str,
                 data_root: str,
                 work_dir: str,
-                epochs: int,
+                epochs: Optional[int],
                 seed: int,
                 load_from: Optional[str] = None,
-                train_ann_file: Optional[str] = None) -> Config:
+                train_ann_file: Optional[str] = None,
+                iters: Optional[int] = None) -> Config:
     """A tiny config made a demo run: the demo's data, work dir, schedule and seed.
 
-    The learning-rate milestones are rescaled from the config's 4 epochs to ``epochs``;
-    validation during training is switched off (the demo tests each model once afterwards), so
-    only the last checkpoint is kept.
+    The run is iteration-based: ``epochs`` of the training set (or exactly ``iters``
+    iterations), with the config's learning-rate milestones at the same fractions of the run,
+    so that runs of any length decay their learning rate alike (epoch milestones rounded to
+    whole epochs would not decay at all in a one-epoch run). Validation during training is
+    switched off (the demo tests each model once afterwards); only the last checkpoint,
+    ``iter_<N>.pth``, is kept.
 
     Args:
         config (str): A config file, e.g. ``config_file(CONFIGS['stage1'])``.
-        data_root (str): Root of the generated data.
+        data_root (str): Root of the generated data (already generated).
         work_dir (str): Work dir of the run.
-        epochs (int): Training epochs.
+        epochs (int, optional): Training epochs; ignored when ``iters`` is given.
         seed (int): Random seed of the runner.
         load_from (str, optional): Checkpoint to start from (stage 2: the stage-1 model).
         train_ann_file (str, optional): Training json relative to ``data_root``.
+        iters (int, optional): Training iterations (the Fig. 4a models: as many as stage 1).
 
     Returns:
         Config: The edited config.
@@ -186,16 +192,20 @@ def demo_config(config: str,
         cfg.train_dataloader.dataset.ann_file = train_ann_file
     for name in ('val_evaluator', 'test_evaluator'):
         cfg[name].ann_file = data_root + TEST_ANN
+    if iters is None:
+        iters = epochs * iters_per_epoch(cfg)
     base_epochs = cfg.train_cfg.max_epochs
-    cfg.train_cfg = dict(by_epoch=True, max_epochs=epochs, val_interval=epochs + 1)
+    cfg.train_cfg = dict(by_epoch=False, max_iters=iters, val_interval=iters + 1)
     for sched in cfg.param_scheduler:
         if 'milestones' in sched:
-            sched.milestones = sorted({max(1, round(m * epochs / base_epochs))
+            sched.milestones = sorted({max(1, round(m * iters / base_epochs))
                                        for m in sched.milestones})
-        sched.end = epochs
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=epochs, max_keep_ckpts=1)
-    # mmengine validates after the last epoch whatever val_interval says: no validation at all
-    # (test_model tests each model once, with the test settings)
+        sched.update(by_epoch=False, begin=0, end=iters)
+    cfg.log_processor.by_epoch = False
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', by_epoch=False, interval=iters,
+                                        max_keep_ckpts=1)
+    # mmengine validates after the last iteration whatever val_interval says: no validation at
+    # all (test_model tests each model once, with the test settings)
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     return cfg
 
@@ -205,7 +215,7 @@ def train_model(cfg: Config) -> str:
     from posewarper.engine import build_runner
     runner = build_runner(cfg)
     runner.train()
-    return osp.join(cfg.work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
+    return osp.join(cfg.work_dir, f'iter_{cfg.train_cfg.max_iters}.pth')
 
 
 def test_model(cfg: Config, checkpoint: str, pred_dir: Optional[str] = None,

@@ -22,8 +22,9 @@ METHODS = ('copy', 'farneback', 'single-frame', 'posewarper', 'posewarper + cycl
 AUGMENTATION = ('GT (1x)', 'GT (1x) + pGT (6x)', 'GT (7x)')
 SEED = '3'
 
-#: single-frame Total AP the quick run must exceed; measured 0.8 from scratch and XX fine-tuned
-FLOOR_AP = 20.0
+#: single-frame Total AP the quick run must exceed; measured on seed 3: 0.8 from scratch, 78.1
+#: fine-tuned from the pretrained checkpoint
+FLOOR_AP = 40.0
 
 pytestmark = pytest.mark.slow  # runs the quick demo (twice): it trains every model
 
