@@ -18,7 +18,7 @@ Writes ``report.md`` and ``results.json`` (mean, sd and each seed's tables), ``t
 ``poses.gif`` and ``offsets_vs_flow.png`` (first seed) to ``--work-dir``, and each seed's data,
 models and predictions to ``--work-dir/seed_<seed>``. Example::
 
-    python tools/demo.py                 # three seeds, about 17 minutes on 2 CPU cores
+    python tools/demo.py                 # three seeds, about 18.5 minutes on 2 CPU cores
     python tools/demo.py --quick         # a minute or two: checks every stage and output
 """
 import argparse
@@ -35,7 +35,6 @@ from posewarper_demo import (DEFAULT, PRETRAINED, QUICK, SCRATCH, StageTimer, ch
                              figures, write_report, write_results)
 from posewarper_demo.experiment import run_seed, seed_figures, stage_commands
 from posewarper_demo.seeds import summarise_seeds
-
 
 OFFICIAL = 'aggregation_official_scoring'
 

@@ -12,8 +12,8 @@ import numpy as np
 from posewarper.fileio import load_posetrack_json
 from . import figures
 from .pipeline import (CONFIGS, PSEUDO_ANN, TEST_ANN, TEST_SEED_OFFSET, TRAIN_ANN, DemoSettings,
-                       StageTimer, ap_by_frame_kind, config_file, demo_config,
-                       make_demo_data, propagate_and_score, test_model, train_model)
+                       StageTimer, ap_by_frame_kind, config_file, demo_config, make_demo_data,
+                       propagate_and_score, test_model, train_model)
 
 #: Table 1's rows, in the paper's order
 TABLE1 = ('copy', 'farneback', 'single-frame', 'posewarper', 'posewarper + cycle')

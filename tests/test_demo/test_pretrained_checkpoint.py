@@ -8,8 +8,8 @@ import os.path as osp
 
 from mmengine.config import Config
 
+from posewarper.fileio import sha256_file
 from posewarper.utils import load_pose_weights
-from posewarper.utils.publish import sha256_file
 from posewarper_demo import CONFIGS, PRETRAINED, config_file
 
 SIDECAR = osp.splitext(PRETRAINED)[0] + '.json'

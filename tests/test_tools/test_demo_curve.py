@@ -1,23 +1,13 @@
 """tools/demo_curve.py: one point per demo run, margins as mean ± sd over its seeds."""
-import importlib.util
 import json
-from pathlib import Path
 
 import cv2
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
-
-def _load_tool():
-    spec = importlib.util.spec_from_file_location('demo_curve_tool',
-                                                  REPO_ROOT / 'tools' / 'demo_curve.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
+@pytest.fixture(scope='module')
+def tool(load_tool):
+    return load_tool('demo_curve')
 
 
 def results(stage1: list, posewarper: list, farneback: list) -> dict:
@@ -32,7 +22,7 @@ def results(stage1: list, posewarper: list, farneback: list) -> dict:
     return dict(seeds=seeds)
 
 
-def test_points_and_plot(tmp_path, capsys):
+def test_points_and_plot(tool, tmp_path, capsys):
     a, b = tmp_path / 'a.json', tmp_path / 'b.json'
     a.write_text(json.dumps(results([30, 34], [50, 56], [52, 52])))
     b.write_text(json.dumps(results([60, 62], [70, 72], [60, 60])))
@@ -52,7 +42,7 @@ def test_points_and_plot(tmp_path, capsys):
     assert 'pretrained: stage 1 61.0 AP' in capsys.readouterr().out
 
 
-def test_bad_run_argument(tmp_path, capsys):
+def test_bad_run_argument(tool, tmp_path, capsys):
     assert tool.main(['no-label.json', '--out', str(tmp_path / 'c.png')]) == 1
     assert 'expected LABEL=RESULTS.json' in capsys.readouterr().err
     assert not (tmp_path / 'c.png').exists()

@@ -1,5 +1,4 @@
 """tools/publish_checkpoint.py: weights only, fp16 on request, a sidecar that matches the file."""
-import importlib.util
 import json
 from pathlib import Path
 
@@ -7,21 +6,13 @@ import pytest
 import torch
 import torch.nn as nn
 
+from posewarper.fileio import sha256_file
 from posewarper.utils import load_pose_weights
-from posewarper.utils.publish import sha256_file
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'publish_checkpoint_tool', REPO_ROOT / 'tools' / 'publish_checkpoint.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
+@pytest.fixture(scope='module')
+def tool(load_tool):
+    return load_tool('publish_checkpoint')
 
 
 def small_model() -> nn.Module:
@@ -40,7 +31,7 @@ def trained(tmp_path) -> Path:
     return path
 
 
-def test_fp16_weights_and_sidecar(trained, tmp_path, capsys):
+def test_fp16_weights_and_sidecar(tool, trained, tmp_path, capsys):
     out = tmp_path / 'published.pth'
     rc = tool.main([str(trained), str(out), '--fp16', '--info', 'data={"seed": 5}',
                     'commands=["python tools/train.py x.py"]', 'note=plain text'])
@@ -67,7 +58,7 @@ def test_fp16_weights_and_sidecar(trained, tmp_path, capsys):
     (['OUT.pt'], 'OUT must end with .pth'),
     (['OUT.pth', '--info', 'novalue'], "expected KEY=VALUE"),
 ])
-def test_bad_arguments_one_line(trained, tmp_path, capsys, args, message):
+def test_bad_arguments_one_line(tool, trained, tmp_path, capsys, args, message):
     args = [str(tmp_path / args[0])] + args[1:]
     assert tool.main([str(trained)] + args) == 1
     err = capsys.readouterr().err.strip()

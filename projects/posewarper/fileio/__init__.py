@@ -1,6 +1,7 @@
 """Files: atomic output (one policy for everything we write) and the PoseTrack18 format."""
 from .atomic import (AtomicFile, atomic_output, check_output_path, dumps_json,
                      remove_stale_temp_files, write_bytes_atomic, write_json_atomic)
+from .digest import sha256_file
 from .posetrack import (FRAME_NAME_DIGITS, PT18_KEYPOINT_NAMES, PT18_SKELETON, VIDEO_FIELDS,
                         coco_index, frame_info, frame_path, gt_dir_from_ann_file, load_detections,
                         load_posetrack_dirs, load_posetrack_json, person_category,
@@ -10,9 +11,9 @@ from .posetrack_checks import check_posetrack_document
 
 __all__ = [
     'AtomicFile', 'atomic_output', 'check_output_path', 'dumps_json', 'remove_stale_temp_files',
-    'write_bytes_atomic', 'write_json_atomic', 'FRAME_NAME_DIGITS', 'PT18_KEYPOINT_NAMES',
-    'PT18_SKELETON', 'VIDEO_FIELDS', 'coco_index', 'frame_info', 'frame_path',
-    'gt_dir_from_ann_file', 'load_detections', 'load_posetrack_dirs', 'load_posetrack_json',
-    'person_category', 'posetrack18_categories', 'posetrack_document', 'prediction_record',
-    'video_json_files', 'video_name_of', 'check_posetrack_document'
+    'write_bytes_atomic', 'write_json_atomic', 'sha256_file', 'FRAME_NAME_DIGITS',
+    'PT18_KEYPOINT_NAMES', 'PT18_SKELETON', 'VIDEO_FIELDS', 'coco_index', 'frame_info',
+    'frame_path', 'gt_dir_from_ann_file', 'load_detections', 'load_posetrack_dirs',
+    'load_posetrack_json', 'person_category', 'posetrack18_categories', 'posetrack_document',
+    'prediction_record', 'video_json_files', 'video_name_of', 'check_posetrack_document'
 ]

@@ -23,7 +23,7 @@ import torch
 from mmengine.runner import set_random_seed
 from mmengine.utils import ProgressBar
 
-from ..fileio import check_output_path, remove_stale_temp_files, write_json_atomic
+from ..fileio import check_output_path, remove_stale_temp_files, sha256_file, write_json_atomic
 from ..registry import PROPAGATORS
 from ..utils.cpu_threads import fit_cpu_threads
 # the methods register themselves in PROPAGATORS when imported
@@ -103,14 +103,6 @@ def propagate_video(tasks: Sequence[PropagationTask], propagator: BasePropagator
         for target in task.targets:
             out[target] = (task.source, result[target])
     return dict(sorted(out.items()))
-
-
-def _sha256_file(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _fingerprint(settings: dict) -> str:
@@ -203,12 +195,12 @@ def propagate_annotations(ann_file: str,
     propagator = build_propagator(method, config, checkpoint, device, batch_size)
 
     settings = dict(
-        version=CACHE_VERSION, ann_file=_sha256_file(ann_file), data_root=osp.abspath(data_root),
+        version=CACHE_VERSION, ann_file=sha256_file(ann_file), data_root=osp.abspath(data_root),
         method=method, max_offset=max_offset, label_interval=label_interval,
         label_phase=label_phase, seed=seed, device=device, batch_size=batch_size,
         frame_selection=frame_selection, min_joint_score=min_joint_score)
     if method in MODEL_METHODS:
-        settings.update(config=_sha256_file(config), checkpoint=_sha256_file(checkpoint))
+        settings.update(config=sha256_file(config), checkpoint=sha256_file(checkpoint))
     fingerprint = _fingerprint(settings)
     parts_dir = out + '.parts'
 

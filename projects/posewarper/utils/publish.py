@@ -5,28 +5,18 @@ Why not MMPose's ``tools/misc/publish_model.py``: it only drops the optimizer an
 the file name; a checkpoint committed to a repository also needs half-precision storage (size)
 and a record of the command, commit, data and score that reproduce it.
 """
-import hashlib
 import os.path as osp
 import subprocess
 from typing import Any, Dict, Optional
 
 import torch
 
-from ..fileio import atomic_output, write_json_atomic
+from ..fileio import atomic_output, sha256_file, write_json_atomic
 from .checkpoint import read_checkpoint
 
 #: meta entries of an mmengine checkpoint kept in the published one
 KEPT_META = ('epoch', 'iter', 'seed', 'experiment_name', 'mmengine_version', 'dataset_meta',
              'cfg')
-
-
-def sha256_file(path: str) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def git_commit(folder: str) -> Optional[str]:
