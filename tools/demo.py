@@ -34,7 +34,7 @@ from posewarper.utils.cli import add_debug_argument, cli_main
 from posewarper_demo import (DEFAULT, PRETRAINED, QUICK, SCRATCH, StageTimer, check_targets,
                              figures, write_report, write_results)
 from posewarper_demo.experiment import run_seed, seed_figures, stage_commands
-from posewarper_demo.seeds import summarise_seeds
+from posewarper_demo.seeds import TABLES, summarise_seeds
 
 OFFICIAL = 'aggregation_official_scoring'
 
@@ -84,7 +84,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                                    args.augmentation, timer)
         runs[str(seed)]['targets'] = check_targets(runs[str(seed)])
     first = next(iter(runs.values()))
-    summary = summarise_seeds(runs)
+    summary = summarise_seeds(runs, tables=TABLES + (OFFICIAL, ))
     by_frame = summarise_seeds({k: v['aggregation_by_frame'] for k, v in runs.items()},
                                tables=('defocused', 'sharp'))['mean']
     for kind in by_frame:
@@ -102,9 +102,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     timer.seconds['total'] = round(time.perf_counter() - start, 2)
     results = dict(
         quick=args.quick, stage1_init=stage1_init, settings=settings.as_dict(),
-        **summary['mean'], sd=summary['sd'],
-        aggregation_official_scoring=summarise_seeds(
-            runs, tables=(OFFICIAL, ))['mean'][OFFICIAL],
+        **summary['mean'], sd={table: summary['sd'][table] for table in TABLES},
         aggregation_by_frame=by_frame, offsets_vs_flow=first['offsets_vs_flow'],
         seeds={k: {key: v[key] for key in ('propagation', 'aggregation', 'augmentation',
                                            'aggregation_official_scoring',

@@ -31,13 +31,13 @@ class CPUThreadsHook(Hook):
         self._last: Optional[int] = None
 
     def before_run(self, runner) -> None:
-        self._max_threads = torch.get_num_threads()
+        # the runner has put the model on its device already; CPU models only
+        model = getattr(runner.model, 'module', runner.model)
+        on_cpu = all(p.device.type == 'cpu' for p in model.parameters())
+        self._max_threads = torch.get_num_threads() if on_cpu else None
 
     def _fit(self, runner, batch_idx: int) -> None:
         if self._max_threads is None or batch_idx % self.interval:
-            return
-        model = getattr(runner.model, 'module', runner.model)
-        if any(p.device.type != 'cpu' for p in model.parameters()):
             return
         threads = fit_cpu_threads(self._max_threads)
         if threads != self._last:
