@@ -2,8 +2,14 @@
 
 ``../shared`` (next to the repository) holds the real PoseTrack18 sample data on the developers'
 and CI machines; a user's clone has no such folder, so every test that needs it skips cleanly.
+
+Tests that take the ``device`` fixture run on the CPU by default and on the device that
+``POSEWARPER_TEST_DEVICE`` names otherwise; they are marked ``on_device`` automatically, so that
+``POSEWARPER_TEST_DEVICE=cuda pytest tests -m on_device`` runs exactly them on a GPU (what
+``benchmarks/cuda_check.sh`` does).
 """
 import importlib.util
+import os
 from pathlib import Path
 from types import ModuleType
 
@@ -12,6 +18,35 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / 'shared'
 POSETRACK_MINI = SHARED_DIR / 'data' / 'posetrack18-mini'
+
+
+TEST_DEVICE_ENV = 'POSEWARPER_TEST_DEVICE'
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if 'device' in getattr(item, 'fixturenames', ()):
+            item.add_marker(pytest.mark.on_device)
+
+
+@pytest.fixture(scope='session')
+def device():
+    """The torch device of the ``on_device`` tests: ``$POSEWARPER_TEST_DEVICE`` or ``cpu``.
+
+    On CUDA, TF32 is switched off for the session: these tests compare fp32 kernels (to 1e-4,
+    identity copies bit for bit), and TF32 rounds matrix-product inputs to 10-bit mantissas.
+    """
+    import torch
+    dev = torch.device(os.environ.get(TEST_DEVICE_ENV, 'cpu'))
+    if dev.type == 'cuda':
+        if not torch.cuda.is_available():
+            pytest.fail(f'{TEST_DEVICE_ENV}={dev} but torch sees no CUDA device')
+        matmul, cudnn = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+        yield dev
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = matmul, cudnn
+    else:
+        yield dev
 
 
 @pytest.fixture(scope='session')

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.device import get_device
 from mmengine.runner import Runner, load_checkpoint
 from mmpose.registry import MODELS
 
@@ -35,6 +36,7 @@ def _tiny_cfg(data_root: Path, work_dir: Path) -> Config:
 
 
 @pytest.mark.slow  # trains
+@pytest.mark.on_device  # on mmengine's device: CUDA where there is one (benchmarks/cuda_check.sh)
 def test_train_checkpoint_reload_and_evaluate(tmp_path):
     data_root = tmp_path / 'synthetic'
     make_synthetic_posetrack(str(data_root), videos=1, frames=8, seed=3, width=128, height=96,
@@ -49,9 +51,10 @@ def test_train_checkpoint_reload_and_evaluate(tmp_path):
     cfg.load_from = str(tmp_path / 'stage1.pth')
     runner = Runner.from_cfg(cfg)
     runner.train()
+    assert next(runner.model.parameters()).device.type == get_device()
 
     # stage 2 starts from stage 1; the frozen backbone and heatmap layer did not move
-    trained = runner.model.state_dict()
+    trained = {k: v.cpu() for k, v in runner.model.state_dict().items()}
     for k, v in stage1_state.items():
         assert torch.equal(v, trained[k]), k
     assert any(k.startswith('head.offset_layers') and v.abs().sum() > 0
@@ -65,7 +68,7 @@ def test_train_checkpoint_reload_and_evaluate(tmp_path):
     with safe_checkpoint_loading():
         load_checkpoint(reloaded, str(ckpt), map_location='cpu', strict=True)
     model = runner.model.eval()
-    reloaded.eval()
+    reloaded.to(get_device()).eval()
     batch = next(iter(runner.build_dataloader(cfg.val_dataloader)))
     with torch.no_grad():
         a = model.test_step(batch)

@@ -37,11 +37,12 @@ def test_paper_configuration_parameter_counts():
 
 
 @pytest.mark.parametrize('backend', ['torchvision', 'mmcv', 'pytorch'])
-def test_fresh_head_warp_is_identity(backend):
-    head = PoseWarperHead(num_res_blocks=2, inner_channels=16, deform_conv_backend=backend)
-    ref, sup = torch.rand(2, 17, 24, 18), torch.rand(2, 17, 24, 18)
+def test_fresh_head_warp_is_identity(backend, device):
+    head = PoseWarperHead(num_res_blocks=2, inner_channels=16,
+                          deform_conv_backend=backend).to(device)
+    ref, sup = torch.rand(2, 17, 24, 18, device=device), torch.rand(2, 17, 24, 18, device=device)
     assert torch.equal(head.warp(ref, sup), sup)
-    src = torch.rand(2, 17, 24, 18)
+    src = torch.rand(2, 17, 24, 18, device=device)
     assert torch.equal(head.warp(ref, sup, source=src), src)
     # init_weights (what the Runner calls) must keep the identity
     head.init_weights()
@@ -76,37 +77,44 @@ def test_pair_loss_needs_two_frames():
         head.loss((torch.rand(2, 17, 8, 6), ), samples)
 
 
-def test_loss_and_cycle_loss_reach_offset_layers():
+def test_loss_and_cycle_loss_reach_offset_layers(device):
     torch.manual_seed(0)
     head = PoseWarperHead(num_res_blocks=1, inner_channels=8, dilations=(1, 2),
                           cycle_loss=dict(type='CycleConsistencyLoss', loss_weight=0.5))
     # perturb the zero-initialised offsets so that gradients through both warps are non-trivial
     for layer in head.offset_layers:
         torch.nn.init.normal_(layer.weight, std=0.1)
-    samples = _samples(2, 17, (8, 6))
-    feats = (torch.rand(4, 17, 8, 6), )
+    head.to(device)
+    samples = [s.to(device) for s in _samples(2, 17, (8, 6))]
+    feats = (torch.rand(4, 17, 8, 6, device=device), )
     losses = head.loss(feats, samples)
     assert set(losses) == {'loss_kpt', 'loss_cycle', 'acc_pose'}
+    assert losses['loss_kpt'].device.type == device.type
+    head.zero_grad()
+    losses['loss_kpt'].backward(retain_graph=True)
+    for layer in head.deform_conv_layers:  # the warp's backward reaches every kernel weight
+        assert layer.weight.grad is not None and layer.weight.grad.abs().sum() > 0
     head.zero_grad()
     losses['loss_cycle'].backward()
     for layer in head.offset_layers:
         assert layer.weight.grad is not None and layer.weight.grad.abs().sum() > 0
 
 
-def test_aggregate_matches_weighted_sum_of_pairwise_warps():
+def test_aggregate_matches_weighted_sum_of_pairwise_warps(device):
     torch.manual_seed(0)
     head = PoseWarperHead(num_res_blocks=1, inner_channels=8, dilations=(1, 2)).eval()
     for layer in head.offset_layers:
         torch.nn.init.normal_(layer.weight, std=0.05)
-    hms = torch.rand(2, 5, 17, 8, 6)
-    weights = torch.tensor([0.3, 0.25, 0.25, 0.1, 0.1])
+    head.to(device)
+    hms = torch.rand(2, 5, 17, 8, 6, device=device)
+    weights = torch.tensor([0.3, 0.25, 0.25, 0.1, 0.1], device=device)
     with torch.no_grad():
         agg = head.aggregate(hms, weights)
         naive = sum(w * head.warp(hms[:, 0], hms[:, i]) for i, w in enumerate(weights))
     assert torch.allclose(agg, naive, atol=1e-6)
     # zero weights are skipped, not computed
     with torch.no_grad():
-        agg0 = head.aggregate(hms, torch.tensor([0.0, 1.0, 0.0, 0.0, 0.0]))
+        agg0 = head.aggregate(hms, torch.tensor([0.0, 1.0, 0.0, 0.0, 0.0], device=device))
         assert torch.allclose(agg0, head.warp(hms[:, 0], hms[:, 1]), atol=1e-6)
 
 

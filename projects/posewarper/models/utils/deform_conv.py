@@ -115,11 +115,15 @@ def grid_sample_deform_conv2d(x: Tensor, offset: Tensor, weight: Tensor, padding
     n, c, h, w = x.shape
     out_channels, _, kh, kw = weight.shape
     taps, g = kh * kw, deform_groups
-    off = offset.view(n, g, taps, 2, h, w)
-    ky, kx = torch.meshgrid(torch.arange(kh, device=x.device, dtype=x.dtype),
-                            torch.arange(kw, device=x.device, dtype=x.dtype), indexing='ij')
-    rows = torch.arange(h, device=x.device, dtype=x.dtype).view(1, 1, 1, h, 1)
-    cols = torch.arange(w, device=x.device, dtype=x.dtype).view(1, 1, 1, 1, w)
+    # Sampling positions and the bilinear sampling stay in fp32 (fp64 for fp64 inputs) under
+    # autocast or for half inputs: fp16 resolves 0.06 px at 96 px, bf16 only 0.5 px. Only the
+    # matrix product runs in the reduced type.
+    pos = torch.float64 if x.dtype == torch.float64 else torch.float32
+    off = offset.to(pos).view(n, g, taps, 2, h, w)
+    ky, kx = torch.meshgrid(torch.arange(kh, device=x.device, dtype=pos),
+                            torch.arange(kw, device=x.device, dtype=pos), indexing='ij')
+    rows = torch.arange(h, device=x.device, dtype=pos).view(1, 1, 1, h, 1)
+    cols = torch.arange(w, device=x.device, dtype=pos).view(1, 1, 1, 1, w)
     ys = rows - padding + dilation * ky.reshape(1, 1, taps, 1, 1) + off[:, :, :, 0]
     xs = cols - padding + dilation * kx.reshape(1, 1, taps, 1, 1) + off[:, :, :, 1]
     # Sample from a zero-padded canvas whose spans (size - 1) are powers of two: mapping pixel
@@ -127,12 +131,12 @@ def grid_sample_deform_conv2d(x: Tensor, offset: Tensor, weight: Tensor, padding
     # offsets with an identity kernel copy the input bit for bit (the untrained warp).
     span_h = 1 << (max(h - 1, 1) - 1).bit_length()
     span_w = 1 << (max(w - 1, 1) - 1).bit_length()
-    canvas = F.pad(x, (0, span_w + 1 - w, 0, span_h + 1 - h))
+    canvas = F.pad(x.to(pos), (0, span_w + 1 - w, 0, span_h + 1 - h))
     grid = torch.stack((xs * (2.0 / span_w) - 1, ys * (2.0 / span_h) - 1), -1)
     sampled = F.grid_sample(
         canvas.reshape(n * g, c // g, span_h + 1, span_w + 1), grid.view(n * g, taps * h, w, 2),
         mode='bilinear', padding_mode='zeros', align_corners=True)  # (N·G, C_in/G, taps·H, W)
-    columns = sampled.view(n, c * taps, h * w)
+    columns = sampled.view(n, c * taps, h * w).to(weight.dtype)
     out = torch.matmul(weight.reshape(out_channels, c * taps), columns)
     return out.view(n, out_channels, h, w)
 
@@ -209,15 +213,29 @@ class DeformConv2d(nn.Module):
         if backend == 'pytorch':
             return grid_sample_deform_conv2d(x, offset, self.weight, self.padding, self.dilation,
                                              self.deform_groups)
+        if torch.is_autocast_enabled(x.device.type):
+            # The compiled kernels compute sampling positions in their input type, which under
+            # autocast would be fp16 (0.06 px steps at 96 px) or bf16 (0.5 px): run them in fp32
+            # and return the input's type, torchvision's own autocast policy for this op (which
+            # it registers for CUDA only). The grid-sample kernel handles this itself.
+            with torch.autocast(x.device.type, enabled=False):
+                out = self._compiled(backend, x.float(), offset.float(), self.weight.float(),
+                                     pad, dil)
+            return out.to(x.dtype)
+        return self._compiled(backend, x, offset, self.weight, pad, dil)
+
+    def _compiled(self, backend: str, x: Tensor, offset: Tensor, weight: Tensor,
+                  pad: Tuple[int, int], dil: Tuple[int, int]) -> Tensor:
+        """torchvision's or mmcv's kernel."""
         if backend == 'torchvision':
             from torchvision.ops import deform_conv2d
-            return deform_conv2d(x, offset, self.weight, stride=1, padding=pad, dilation=dil)
+            return deform_conv2d(x, offset, weight, stride=1, padding=pad, dilation=dil)
         # mmcv asserts batch % im2col_step == 0: take the largest divisor within the budget.
         n = x.shape[0]
         step = max(d for d in range(1, max(1, min(n, self.im2col_step)) + 1) if n % d == 0)
         # mmcv's kernel rejects non-contiguous tensors (e.g. one frame sliced out of B×T×K×h×w)
-        return _mmcv_deform_conv2d()(x.contiguous(), offset.contiguous(), self.weight, 1, pad,
-                                     dil, 1, self.deform_groups, False, step)
+        return _mmcv_deform_conv2d()(x.contiguous(), offset.contiguous(), weight, 1, pad, dil, 1,
+                                     self.deform_groups, False, step)
 
     def extra_repr(self) -> str:
         return (f'{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, '
