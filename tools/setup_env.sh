@@ -83,17 +83,8 @@ print(f'torch{torch.__version__.split(\"+\")[0]}-cp{sys.version_info[0]}{sys.ver
         SRC=$(mktemp -d)
         trap 'rm -rf "$SRC"' EXIT
         $PIP download --no-deps --no-binary :all: --no-build-isolation "mmcv==$MMCV_VERSION" -d "$SRC"
-        tar xzf "$SRC/mmcv-$MMCV_VERSION.tar.gz" -C "$SRC"
-        # torch >= 2.10 headers require C++20 ("#error C++20 or later compatible compiler is required
-        # to use ATen"); mmcv 2.1.0's setup.py hard-codes -std=c++17 after the user's flags, so
-        # CXXFLAGS cannot override it. Patch the unpacked sdist only; nothing is vendored.
-        sed -i 's/-std=c++17/-std=c++20/g' "$SRC/mmcv-$MMCV_VERSION/setup.py"
-        # -g0 with Python's default flags kept (-O3 etc.): 2 MB .so instead of 82 MB, faster
-        # compile, same run-time speed. A bare CFLAGS=-g0 would drop -O3 and halve op speed.
-        mkdir -p "$WHEELDIR.tmp"
-        CFLAGS="-Wsign-compare -DNDEBUG -g0 -fwrapv -O3 -Wall" MMCV_WITH_OPS=1 \
-            MAX_JOBS="${MAX_JOBS:-$(nproc)}" \
-            $PIP wheel --no-deps --no-build-isolation -w "$WHEELDIR.tmp" "$SRC/mmcv-$MMCV_VERSION"
+        rm -rf "$WHEELDIR.tmp"
+        bash "$ROOT/tools/build_mmcv_wheel.sh" "$SRC/mmcv-$MMCV_VERSION.tar.gz" "$WHEELDIR.tmp"
         rm -rf "$WHEELDIR" && mv "$WHEELDIR.tmp" "$WHEELDIR"   # cache appears only when complete
         WHEEL=$(ls "$WHEELDIR"/mmcv-*.whl | head -n1)
     else

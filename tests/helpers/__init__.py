@@ -6,7 +6,9 @@
   label propagation tests;
 - :mod:`.pt18`: small PoseTrack18-format data whose frames encode their own index;
 - :mod:`.naive_window`: the reference path of temporal aggregation (``PoseWarper.predict`` on
-  every window), which the streaming aggregator and ``benchmarks/aggregation.py`` compare with.
+  every window), which the streaming aggregator and ``benchmarks/aggregation.py`` compare with;
+- :mod:`.clip_batches`: collated clip batches without a dataset, for the estimator tests and
+  ``benchmarks/stage2_training.py``.
 
 No imports here: ``tests.helpers.tiny_training`` is imported by training processes.
 """

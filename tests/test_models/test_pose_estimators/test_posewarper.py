@@ -6,12 +6,10 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
-from mmengine.structures import InstanceData, PixelData
-from mmpose.codecs import MSRAHeatmap
 from mmpose.registry import MODELS
-from mmpose.structures import PoseDataSample
 
 import posewarper  # noqa: F401
+from tests.helpers.clip_batches import clip_batch
 
 TINY_BASE = Path(__file__).resolve().parents[3] / 'configs' / 'tiny' / '_base_' / \
     'hrnet-tiny_128x96.py'
@@ -33,33 +31,9 @@ def _stage1_model_cfg() -> dict:
                 head=base.heatmap_head.to_dict(), data_preprocessor=base.data_preprocessor)
 
 
-def _batch(batch_size=2, num_frames=2, weights=None, seed=0):
-    """Clips of T frames whose people move by a few pixels, with Frame A's target heatmaps."""
-    rng = np.random.RandomState(seed)
-    codec = MSRAHeatmap(input_size=(96, 128), heatmap_size=(24, 32), sigma=2)
-    inputs, samples = [], []
-    for _ in range(batch_size):
-        clip = torch.from_numpy(rng.randint(0, 255, (num_frames, 3, 128, 96)).astype(np.uint8))
-        kpts = rng.uniform(10, 86, (1, 17, 2)) * np.array([1.0, 128 / 96])
-        enc = codec.encode(kpts, np.ones((1, 17)))
-        s = PoseDataSample(metainfo=dict(
-            frame_offsets=list(range(num_frames)),
-            frame_weights=list(weights or [0.0, 1.0] + [0.0] * (num_frames - 2)),
-            input_size=(96, 128), input_center=np.array([48.0, 64.0]),
-            input_scale=np.array([96.0, 128.0]), flip_indices=list(range(17))))
-        s.gt_fields = PixelData(heatmaps=torch.from_numpy(enc['heatmaps']))
-        s.gt_instance_labels = InstanceData(
-            keypoint_weights=torch.from_numpy(enc['keypoint_weights']).float())
-        s.gt_instances = InstanceData(bboxes=np.array([[0, 0, 96, 128]], dtype=np.float32),
-                                      bbox_scores=np.ones(1, dtype=np.float32))
-        inputs.append(clip)
-        samples.append(s)
-    return dict(inputs=inputs, data_samples=samples)
-
-
 def test_preprocessor_keeps_frames_and_normalises():
     model = MODELS.build(_tiny_model_cfg())
-    data = model.data_preprocessor(_batch(batch_size=3, num_frames=4, weights=[1, 0, 0, 0]))
+    data = model.data_preprocessor(clip_batch(batch_size=3, num_frames=4, weights=[1, 0, 0, 0]))
     assert data['inputs'].shape == (3, 4, 3, 128, 96)
     assert data['inputs'].dtype == torch.float32
     assert data['inputs'].abs().max() < 3  # normalised with ImageNet mean/std
@@ -71,7 +45,7 @@ def test_loss_decreases_on_fixed_batch():
     model.init_weights()
     model.train()
     optim = OptimWrapper(torch.optim.Adam(model.parameters(), lr=1e-3))
-    data = _batch()
+    data = clip_batch()
     losses = [float(model.train_step(data, optim)['loss_kpt']) for _ in range(10)]
     assert losses[-1] < 0.8 * losses[0], losses
 
@@ -86,7 +60,7 @@ def test_stage2_backbone_receives_no_gradient():
     frozen_state = {k: v.clone() for k, v in model.backbone.state_dict().items()}
     frozen_state.update({f'final_layer.{k}': v.clone()
                          for k, v in model.head.final_layer.state_dict().items()})
-    data = model.data_preprocessor(_batch(), training=True)
+    data = model.data_preprocessor(clip_batch(), training=True)
     losses = model(**data, mode='loss')
     (losses['loss_kpt']).backward()
     for name, p in list(model.backbone.named_parameters()) + list(
@@ -101,7 +75,7 @@ def test_stage2_backbone_receives_no_gradient():
         [p for p in model.parameters() if p.requires_grad], lr=1e-2))
     before = {k: v.clone() for k, v in model.head.offset_layers.state_dict().items()}
     for _ in range(3):
-        model.train_step(_batch(), optim)
+        model.train_step(clip_batch(), optim)
     after = dict(model.backbone.state_dict())
     after.update({f'final_layer.{k}': v for k, v in model.head.final_layer.state_dict().items()})
     for k, v in frozen_state.items():
@@ -113,7 +87,7 @@ def test_stage2_backbone_receives_no_gradient():
 def test_unfrozen_backbone_trains():
     model = MODELS.build(dict(_tiny_model_cfg(), freeze_backbone=False))
     model.train()
-    data = model.data_preprocessor(_batch(), training=True)
+    data = model.data_preprocessor(clip_batch(), training=True)
     model(**data, mode='loss')['loss_kpt'].backward()
     assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.backbone.parameters())
 
@@ -131,7 +105,7 @@ def test_frozen_bn_in_train_mode_updates_statistics_not_weights():
     stats = [m.running_mean.clone() for m in bns]
     optim = OptimWrapper(torch.optim.Adam(
         [p for p in model.parameters() if p.requires_grad], lr=1e-2))
-    model.train_step(_batch(), optim)
+    model.train_step(clip_batch(), optim)
     assert all(torch.equal(v, model.backbone.state_dict()[k]) for k, v in weights.items())
     assert any(not torch.equal(s, m.running_mean) for s, m in zip(stats, bns))
     eval_model = MODELS.build(_tiny_model_cfg()).train()  # the default keeps them in eval
@@ -144,7 +118,7 @@ def test_frozen_bn_in_train_mode_updates_statistics_not_weights():
 def test_predict_aggregates_window_in_image_space():
     model = MODELS.build(_tiny_model_cfg()).eval()
     data = model.data_preprocessor(
-        _batch(batch_size=2, num_frames=5, weights=[0.3, 0.25, 0.25, 0.1, 0.1]))
+        clip_batch(batch_size=2, num_frames=5, weights=[0.3, 0.25, 0.25, 0.1, 0.1]))
     with torch.no_grad():
         results = model(**data, mode='predict')
     assert len(results) == 2
@@ -158,7 +132,7 @@ def test_flip_test_runs():
     cfg = _tiny_model_cfg()
     cfg['test_cfg'] = dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True)
     model = MODELS.build(cfg).eval()
-    data = model.data_preprocessor(_batch(num_frames=3, weights=[0.5, 0.25, 0.25]))
+    data = model.data_preprocessor(clip_batch(num_frames=3, weights=[0.5, 0.25, 0.25]))
     with torch.no_grad():
         results = model(**data, mode='predict')
     assert results[1].pred_instances.keypoints.shape == (1, 17, 2)
@@ -176,7 +150,7 @@ def test_stage1_checkpoint_fills_everything_but_the_warp():
 
 def test_pair_training_with_one_frame_is_refused():
     model = MODELS.build(_tiny_model_cfg())
-    data = model.data_preprocessor(_batch(num_frames=1, weights=[1.0]))
+    data = model.data_preprocessor(clip_batch(num_frames=1, weights=[1.0]))
     with pytest.raises(ValueError, match='T >= 2'):
         model(**data, mode='loss')
 
@@ -218,7 +192,7 @@ def test_cycle_finetune_trains_the_round_trip_only():
     with torch.no_grad():  # a non-identity warp, as after stage 2
         for layer in model.head.offset_layers:
             layer.weight.normal_(std=0.01)
-    losses = model(**model.data_preprocessor(_batch(), training=True), mode='loss')
+    losses = model(**model.data_preprocessor(clip_batch(), training=True), mode='loss')
     assert losses['loss_kpt'].item() == 0
     losses['loss_cycle'].backward()
     assert any(p.grad is not None and p.grad.abs().sum() > 0
@@ -226,3 +200,26 @@ def test_cycle_finetune_trains_the_round_trip_only():
     assert Config.fromfile(str(Path(__file__).resolve().parents[3] / 'configs' / 'posewarper' /
                                'posewarper-cycle-finetune_hrnet-w48_8xb8-20e_posetrack18-384x288.py'
                                )).model.head.loss.loss_weight == 0.0
+
+
+@pytest.mark.parametrize('backend', ['mmcv', 'torchvision', 'pytorch'])
+def test_pair_loss_under_autocast(backend, device):
+    """The stage-2 step of ``--amp`` (fp16 autocast on CUDA; bf16 on the CPU): a finite loss close
+    to the fp32 one, gradients into the warping head only."""
+    torch.manual_seed(0)
+    model = MODELS.build(_tiny_model_cfg(deform_conv_backend=backend))
+    model.init_weights()
+    for layer in model.head.offset_layers:  # offsets of a few pixels, not the identity
+        torch.nn.init.normal_(layer.weight, std=0.05)
+    model.to(device).train()
+    data = model.data_preprocessor(clip_batch(), training=True)
+    reference = model(**data, mode='loss')['loss_kpt'].detach()
+    dtype = torch.float16 if device.type == 'cuda' else torch.bfloat16
+    with torch.autocast(device.type, dtype=dtype):
+        losses = model(**data, mode='loss')
+    losses['loss_kpt'].backward()
+    assert torch.isfinite(losses['loss_kpt'])
+    assert torch.allclose(losses['loss_kpt'].float(), reference, rtol=0.05)
+    assert all(p.grad is None for p in model.backbone.parameters())
+    assert all(torch.isfinite(p.grad).all() for p in model.head.offset_layers.parameters())
+    assert any(p.grad.abs().sum() > 0 for p in model.head.deform_conv_layers.parameters())

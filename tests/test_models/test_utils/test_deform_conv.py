@@ -106,8 +106,6 @@ def test_autocast_keeps_sampling_positions_in_fp32(backend, device):
     computed in that type would be off by up to 0.03 px (fp16) or 0.25 px (bf16) at rows near
     100, i.e. 6e-3 / 5e-2 in value.
     """
-    if backend == 'mmcv' and device.type == 'cpu':
-        pytest.skip("mmcv's CPU kernel has no reduced-precision path")
     dtype = torch.float16 if device.type == 'cuda' else torch.bfloat16
     gen = torch.Generator().manual_seed(0)
     conv = DeformConv2d(17, 17, 3, dilation=3, deform_groups=17, backend=backend).to(device)

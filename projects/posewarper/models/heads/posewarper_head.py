@@ -315,7 +315,7 @@ class PoseWarperHead(HeatmapHead):
                                                           keypoint_weights)
         if train_cfg.get('compute_acc', True):
             _, avg_acc, _ = pose_pck_accuracy(
-                output=to_numpy(warped),
+                output=to_numpy(warped.float()),  # numpy has no bf16 (autocast's type on CPU)
                 target=to_numpy(gt_heatmaps),
                 mask=to_numpy(keypoint_weights) > 0)
             losses['acc_pose'] = torch.tensor(avg_acc, device=gt_heatmaps.device)
