@@ -126,7 +126,8 @@ class Runner:
         seconds = time.monotonic() - began
         self.record['steps'][name] = dict(status=status, seconds=round(seconds, 1))
         tail = (stdout + stderr).splitlines()[-300:]  # build logs are long: keep the end
-        self.log.write(f'### {name}: {status} in {seconds:.1f} s\n$ {" ".join(cmd)}\n')
+        settings = [f'{k}={v}' for k, v in (extra_env or {}).items()]
+        self.log.write(f'### {name}: {status} in {seconds:.1f} s\n$ {" ".join(settings + cmd)}\n')
         self.log.write('\n'.join(tail) + '\n\n')
         self.log.flush()
         print(f'[cuda_check {time.monotonic() - self.start:5.0f} s] {name}: {status} '
