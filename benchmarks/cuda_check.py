@@ -132,19 +132,28 @@ class Runner:
         self.log.flush()
         print(f'[cuda_check {time.monotonic() - self.start:5.0f} s] {name}: {status} '
               f'({seconds:.1f} s)', flush=True)
+        self.save()  # what is done comes back even if the command is killed later
         return stdout if status == 'ok' else None
 
-    def finish(self) -> dict:
+    def save(self) -> dict:
+        """Write ``cuda_check.json``: the record so far and the benchmarks' results."""
         self.record['total_s'] = round(time.monotonic() - self.start, 1)
         for name in ('deform_conv', 'stage2_training', 'aggregation'):
             path = osp.join(self.out, f'{name}.json')
             if osp.isfile(path):
                 with open(path) as f:
                     self.record[name] = json.load(f)
-        with open(osp.join(self.out, 'cuda_check.json'), 'w') as f:
+        # atomically, as posewarper.fileio.write_json_atomic does (not importable before the
+        # install step: this script runs on a bare interpreter)
+        tmp = osp.join(self.out, '.cuda_check.json.tmp')
+        with open(tmp, 'w') as f:
             json.dump(self.record, f, indent=2)
-        self.log.close()
+        os.replace(tmp, osp.join(self.out, 'cuda_check.json'))
         return self.record
+
+    def finish(self) -> dict:
+        self.log.close()
+        return self.save()
 
 
 def junit_summary(path: str) -> dict:
