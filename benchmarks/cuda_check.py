@@ -20,9 +20,9 @@ are recorded as skipped, so the figures come back before the command's limit):
    three kernels, values and gradients within 1e-4 and identity copies bit for bit; the head's
    forward/backward and autocast; streaming aggregation equal to naive within 1e-5; tiny-config
    training through mmengine's Runner);
-6. ``deform_conv``, ``stage2_training``, ``aggregation``: the benchmarks of this folder on the GPU
-   (per-kernel forward(+backward) times; stage-2 iterations/s and peak memory per kernel, fp32 and
-   AMP; streaming vs naive ±2 aggregation per frame).
+6. ``stage2_training``, ``deform_conv``, ``aggregation``: the benchmarks of this folder on the GPU
+   (stage-2 iterations/s and peak memory per kernel, fp32 and AMP; per-kernel forward(+backward)
+   times; streaming vs naive ±2 aggregation per frame).
 
 Everything goes to ``--out`` (``$OUT`` on the device machine): ``cuda_check.json`` (the summary),
 ``cuda_check.log`` (each step's command and output tail), ``on_device.xml`` and the benchmarks'
@@ -55,7 +55,8 @@ WHEELS = ('setuptools==80.9.0', 'mmengine==0.10.7', 'mmdet==3.3.0', 'mmpose==1.3
           'shapely', 'pycocotools')
 PLATFORMS = ('manylinux_2_28_x86_64', 'manylinux_2_27_x86_64', 'manylinux_2_17_x86_64',
              'manylinux2014_x86_64', 'manylinux1_x86_64')
-STEPS = ('install', 'xtcocotools', 'mmcv', 'imports', 'tests', 'deform_conv', 'stage2_training',
+# in order of need: the README's figures (stage 2) before the kernel and aggregation timings
+STEPS = ('install', 'xtcocotools', 'mmcv', 'imports', 'tests', 'stage2_training', 'deform_conv',
          'aggregation')
 # seconds a step needs at least to be worth starting, and at most (its timeout)
 STEP_LIMITS = dict(install=(20, 120), xtcocotools=(30, 180), mmcv=(240, 540), mmcv_install=(5, 60),
@@ -196,13 +197,14 @@ def check(args: argparse.Namespace, dry_run: bool) -> dict:
         if args.mmcv_wheel:
             runner.step('mmcv', pip_target + [args.mmcv_wheel])
         elif osp.isfile(built):
-            runner.record['steps']['mmcv'] = dict(status='ok', reused=open(built).read())
+            with open(built) as f:
+                runner.record['steps']['mmcv'] = dict(status='ok', reused=f.read())
         else:
             sdist = glob.glob(osp.join(args.wheels, f'mmcv-{MMCV_VERSION}.tar.gz'))
             arch = subprocess.run(
                 [py, '-c', 'import torch; print("%d.%d" % torch.cuda.get_device_capability())'],
                 env=env, capture_output=True, text=True).stdout.strip()
-            wheel_dir = osp.join(args.site, '..', 'posewarper_mmcv_wheel')
+            wheel_dir = osp.normpath(osp.join(args.site, '..', 'posewarper_mmcv_wheel'))
             build_env = dict(FORCE_CUDA='1', TORCH_CUDA_ARCH_LIST=arch, PYTHON=py,
                              MAX_JOBS=str(os.cpu_count()))
             runner.record['mmcv_build'] = dict(arch=arch, max_jobs=os.cpu_count())
@@ -227,10 +229,10 @@ def check(args: argparse.Namespace, dry_run: bool) -> dict:
         if osp.isfile(xml):
             runner.record['tests'] = junit_summary(xml)
     bench = dict(
+        stage2_training=['--device', args.device] + quick,
         deform_conv=['--device', args.device, '--modes', 'fwd_bwd', 'fwd'] +
         (['--repeats', '1', '--batch', '1', '--dilations', '3', '24'] if args.quick else
          ['--repeats', '20']),
-        stage2_training=['--device', args.device] + quick,
         aggregation=['--device', args.device] + (quick + ['--frames', '6', '--repeats', '1']
                                                  if args.quick else ['--frames', '30']))
     for name, bench_args in bench.items():
