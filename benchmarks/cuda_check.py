@@ -190,9 +190,7 @@ def check(args: argparse.Namespace, dry_run: bool) -> dict:
         runner.step('install', pip_target + wheels)
     if 'xtcocotools' in steps:
         sdist = glob.glob(osp.join(args.wheels, 'xtcocotools-*.tar.gz'))
-        runner.step('xtcocotools', [py, '-m', 'pip', 'install', '-q', '--no-index', '--no-deps',
-                                    '--no-build-isolation', '--no-cache-dir', '--upgrade',
-                                    '--target', args.site] + sdist)
+        runner.step('xtcocotools', pip_target + ['--no-build-isolation'] + sdist)
     if 'mmcv' in steps:
         if args.mmcv_wheel:
             runner.step('mmcv', pip_target + [args.mmcv_wheel])

@@ -93,11 +93,9 @@ def main() -> None:
         rows += mode_rows
         summary[mode] = dict(total_ms=total, ratio=overall, fastest=min(total, key=total.get))
     if args.json:
-        first = summary[args.modes[0]]  # total_ms / ratio: kept for the first mode's readers
         write_json_atomic(args.json, dict(device=args.device, batch=args.batch,
                                           size=list(args.size), threads=torch.get_num_threads(),
-                                          baseline=base, rows=rows, total_ms=first['total_ms'],
-                                          ratio=first['ratio'], modes=summary), indent=2)
+                                          baseline=base, rows=rows, modes=summary), indent=2)
 
 
 if __name__ == '__main__':
