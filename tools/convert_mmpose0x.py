@@ -1,29 +1,36 @@
-"""Convert an MMPose 0.x PoseWarper (stage 2) or top-down (stage 1) checkpoint for posewarper.
+"""Convert an MMPose 0.x or official PoseWarper checkpoint (stage 2, or stage 1) for posewarper.
 
 Usage:
     python tools/convert_mmpose0x.py IN.pth OUT.pth [--config CFG] [--strict]
 
-The output is ``{'state_dict': ..., 'meta': ...}`` with posewarper's key names (see
-``posewarper.utils.mmpose0x``); the 0.x optimizer state is dropped because it cannot be resumed
-by mmengine. With ``--config`` the converted keys are matched against the model of that config.
+The layout of IN is recognised: MMPose 0.x's (``neck.*``, ``keypoint_head.*``; see
+``posewarper.utils.mmpose0x``) or the official code's (``final_state.pth``, or the ``state_dict``
+of its ``checkpoint.pth``: HRNet at top level, ``offsets1``..., ``deform_conv1``...; see
+``posewarper.utils.official``). The output is ``{'state_dict': ..., 'meta': ...}`` with
+posewarper's key names; an optimizer state is dropped because mmengine cannot resume it. With
+``--config`` the converted keys are matched against the model of that config.
 """
 import argparse
 import os.path as osp
 import sys
-from typing import Any, Dict
+from typing import Any, Dict, Mapping
 
 import torch
 
 from posewarper.fileio import atomic_output, check_output_path
 from posewarper.utils.checkpoint import UnsafeCheckpointError, read_checkpoint
 from posewarper.utils.cli import add_debug_argument, cli_main
-from posewarper.utils.mmpose0x import convert_mmpose0x_state_dict, match_state_dict
+from posewarper.utils.mmpose0x import (convert_mmpose0x_state_dict, match_state_dict,
+                                       unwrap_checkpoint)
+from posewarper.utils.official import convert_official_state_dict, is_official_state_dict
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Convert an MMPose 0.x PoseWarper checkpoint to posewarper key names')
-    parser.add_argument('src', metavar='IN', help='MMPose 0.x checkpoint (.pth)')
+        description='Convert an MMPose 0.x or official PoseWarper checkpoint to posewarper key '
+        'names')
+    parser.add_argument('src', metavar='IN',
+                        help='MMPose 0.x or official PoseWarper checkpoint (.pth)')
     parser.add_argument('dst', metavar='OUT', help='where to write the converted checkpoint')
     parser.add_argument(
         '--config', help='posewarper config whose model the keys are matched against')
@@ -85,15 +92,20 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     check_output_path(args.dst, 'OUT')
     checkpoint = load_checkpoint_file(args.src, args.trust_pickle)
-    state_dict, report = convert_mmpose0x_state_dict(checkpoint)
-    meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+    if not isinstance(checkpoint, Mapping):
+        raise ValueError(f'checkpoint {args.src} holds no state dict')
+    if is_official_state_dict(unwrap_checkpoint(checkpoint)):
+        source_format, (state_dict, report) = 'official', convert_official_state_dict(checkpoint)
+    else:
+        source_format, (state_dict, report) = 'mmpose0x', convert_mmpose0x_state_dict(checkpoint)
+    meta = checkpoint.get('meta')
     # only plain entries, so the output always loads with torch's safe unpickler
     meta = {k: v for k, v in meta.items() if is_plain(v)} if isinstance(meta, dict) else {}
-    meta['converted_from'] = dict(format='mmpose0x', file=osp.basename(args.src))
+    meta['converted_from'] = dict(format=source_format, file=osp.basename(args.src))
     save_atomic(dict(state_dict=state_dict, meta=meta), args.dst)
 
-    print(f'{len(report["renamed"])} keys renamed, {len(report["kept"])} kept, '
-          f'{len(report["dropped"])} dropped -> {args.dst}')
+    print(f'{source_format} layout: {len(report["renamed"])} keys renamed, '
+          f'{len(report["kept"])} kept, {len(report["dropped"])} dropped -> {args.dst}')
     for old, new in report['renamed']:
         print(f'  renamed  {old} -> {new}')
     for key in report['dropped']:

@@ -1,7 +1,9 @@
 """Pose estimation on a video, a folder of frames or a webcam with PoseWarper.
 
 The options of MMPose's ``demo/inferencer_demo.py`` (2D, top-down) plus ``--temporal-window`` and
-``--frame-weights``; runs :class:`posewarper.apis.PoseWarperInferencer`. Example::
+``--frame-weights``; runs :class:`posewarper.apis.PoseWarperInferencer`
+(``tools/inferencer_demo.py`` runs it through MMPose's ``MMPoseInferencer``, with the same json).
+Example::
 
     python tools/infer.py demo.mp4 \\
         --pose2d configs/posewarper/posewarper_hrnet-w48_8xb8-20e_posetrack18-384x288.py \\
@@ -53,15 +55,20 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--temporal-window',
         type=int,
-        default=2,
-        help='aggregate offsets -k..k (0: single frame); 2 uses the official weights '
-        '0.3/0.25/0.25/0.1/0.1')
+        help="aggregate offsets -k..k (0: single frame); default: the config's test window "
+        '(the PoseWarper configs: k=2 with the official weights 0.3/0.25/0.25/0.1/0.1)')
     parser.add_argument(
         '--frame-weights',
         type=float,
         nargs='+',
         help='2k+1 weights for offsets 0, -1, 1, ..., -k, k, summing to 1 (default: official '
         'for k=2, triangular k+1-|d| normalised otherwise)')
+    parser.add_argument(
+        '--tracking-thr', type=float, default=0.3,
+        help='smallest box IoU (or OKS) between frames that continues a track')
+    parser.add_argument(
+        '--use-oks-tracking', action='store_true',
+        help='link people across frames by keypoint OKS instead of box IoU')
     parser.add_argument('--show', action='store_true', help='display the video in a window')
     parser.add_argument('--draw-bbox', action='store_true', help='draw the person boxes')
     parser.add_argument('--draw-heatmap', action='store_true', help='draw the heatmaps')
@@ -82,7 +89,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--pred-out-dir', default='', help='folder for the PoseTrack18 json predictions')
     add_debug_argument(parser)
     args = parser.parse_args(argv)
-    if args.temporal_window < 0:
+    if args.temporal_window is not None and args.temporal_window < 0:
         parser.error(f'--temporal-window must be >= 0, got {args.temporal_window}')
     return args
 
@@ -94,6 +101,9 @@ def split_args(args: argparse.Namespace) -> Tuple[dict, dict]:
     init_args = {k: call_args.pop(k) for k in INIT_ARGS}
     init_args['model'] = init_args.pop('pose2d')
     init_args['weights'] = init_args.pop('pose2d_weights')
+    for key in ('temporal_window', 'frame_weights'):  # None: the config's window
+        if call_args[key] is None:
+            call_args.pop(key)
     return init_args, call_args
 
 

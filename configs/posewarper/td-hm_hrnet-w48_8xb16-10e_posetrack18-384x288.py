@@ -8,6 +8,8 @@ _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/posetrack18/'
           'td-hm_hrnet-w48_8xb64-20e_posetrack18-384x288.py']
 
 custom_imports = dict(imports=['posewarper'], allow_failed_imports=False)
+# MMPose's visualiser, drawing under NumPy >= 2.4 too (MMPose's inferencers build it from here)
+visualizer = dict(type='CompatPoseLocalVisualizer')
 runner_type = 'PoseWarperRunner'
 # MMPose's SyncBuffersHook, plus loading load_from / resume under torch's safe unpickler
 custom_hooks = [dict(type='SyncBuffersHook'), dict(type='SafeCheckpointLoadingHook')]

@@ -190,7 +190,7 @@ def offsets_vs_flow(model, frame_a: np.ndarray, frame_b: np.ndarray, bbox: np.nd
     """
     import torch
 
-    from posewarper.models.utils import crop_heatmaps, images_to_inputs
+    from posewarper.apis.inference import crop_heatmaps, images_to_inputs
     from posewarper.propagation.crop import TopdownCropper
     cropper = TopdownCropper.from_config(model.cfg)
     res = cropper([frame_a, frame_b], bbox, np.vstack([keypoints_a, keypoints_b]),

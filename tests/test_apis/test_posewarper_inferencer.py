@@ -71,7 +71,8 @@ def _check_posetrack_json(path, num_frames, width, height, people=None):
         anns = [a for a in pred['annotations'] if a['image_id'] == image['id']]
         if people is not None:
             assert len(anns) == people[i]
-        assert [a['track_id'] for a in anns] == list(range(len(anns)))
+        track_ids = [a['track_id'] for a in anns]
+        assert len(set(track_ids)) == len(track_ids)  # unique within the frame
         for a in anns:
             kpts = np.array(a['keypoints']).reshape(17, 3)
             assert np.allclose(kpts[:, 2], a['scores'])
@@ -106,7 +107,13 @@ def test_posetrack_frame_folder(inferencer, posetrack_mini, tmp_path):
                               draw_bbox=True))
     assert [r['frame_id'] for r in results] == list(range(5))
     assert all(len(r['predictions'][0]) == 1 for r in results)  # the whole frame
-    _check_posetrack_json(tmp_path / 'preds' / f'{MINI_VIDEO}.json', 5, 1280, 720, [1] * 5)
+    pred = _check_posetrack_json(tmp_path / 'preds' / f'{MINI_VIDEO}.json', 5, 1280, 720,
+                                 [1] * 5)
+    # named within the folder, wherever it lies (as the frames of a video: '<video>/000000.jpg')
+    names = sorted(p.name for p in folder.iterdir() if p.suffix == '.jpg')
+    assert [im['file_name'] for im in pred['images']] == [f'{MINI_VIDEO}/{n}' for n in names]
+    # the whole frame every time: one track
+    assert {a['track_id'] for a in pred['annotations']} == {0}
     assert _frame_count(tmp_path / 'vis' / f'{MINI_VIDEO}.mp4') == 5
     assert sorted(os.listdir(tmp_path / 'vis')) == [f'{MINI_VIDEO}.mp4']  # no temp file left
 

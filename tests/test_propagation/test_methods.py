@@ -5,12 +5,12 @@ import torch
 from mmpose.apis import inference_topdown
 from mmpose.registry import KEYPOINT_CODECS
 
+from posewarper.apis.inference import input_to_image
 from posewarper.evaluation.functional import evaluate_posetrack_ap
 from posewarper.propagation import (METHODS, MODEL_METHODS, BasePropagator, CopyPropagator,
                                     FarnebackPropagator, FrameLoader, Pose, build_propagator,
                                     load_sparse_videos, propagate_annotations, propagate_video,
                                     sample_bilinear, video_tasks)
-from posewarper.propagation.crop import input_to_image
 from posewarper.propagation.posewarper_propagator import PoseWarperPropagator
 from posewarper.propagation.single_frame import SingleFramePropagator
 from posewarper.registry import PROPAGATORS

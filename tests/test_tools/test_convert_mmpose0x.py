@@ -148,3 +148,31 @@ def test_convert_w48_stage2_names_and_shapes(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert code == 0, printed
     assert ' 0 missing, 0 unexpected, 0 shape mismatches' in printed
+
+
+def test_convert_w48_official_final_state(tmp_path, capsys):
+    """The official final_state.pth (2,010 keys written out from the official architecture, no
+    prefix, no meta) converts onto our W48 stage-2 config with nothing missing, unexpected or
+    mis-shaped; the output loads strictly."""
+    from posewarper.utils import load_pose_weights
+    from tests.helpers.official_layout import official_state_dict
+    state, _ = official_state_dict()
+    src = tmp_path / 'final_state.pth'
+    torch.save(state, src)
+    out = tmp_path / 'posewarper_stage2_from_official.pth'
+    code = tool.main([str(src), str(out), '--config', str(W48_STAGE2), '--strict'])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert 'official layout: 2010 keys renamed, 0 kept, 0 dropped' in printed
+    assert 'renamed  offsets1.weight -> head.offset_layers.0.weight' in printed
+    assert ' 2010 mapped, 0 missing, 0 unexpected, 0 shape mismatches' in printed
+    converted = torch.load(out, map_location='cpu', weights_only=True)
+    assert converted['meta']['converted_from'] == dict(format='official', file='final_state.pth')
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpose.registry import MODELS
+    init_default_scope('mmpose')
+    model = MODELS.build(Config.fromfile(str(W48_STAGE2)).model)
+    load_pose_weights(model, str(out))
+    assert float(model.head.final_layer.weight[0, 0, 0, 0]) == \
+        list(state).index('final_layer.weight')

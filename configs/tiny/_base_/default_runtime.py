@@ -37,7 +37,13 @@ env_cfg = dict(
 )
 
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='PoseLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+# MMPose's visualiser, drawing under NumPy >= 2.4 too (MMPose's inferencers build it from here)
+visualizer = dict(type='CompatPoseLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+
+# Read by MMPose's inferencers (MMPoseInferencer, Pose2DInferencer): the tiny models are top-down,
+# and the synthetic people are PoseTrack18's (MMPose picks its default body detector for them).
+data_mode = 'topdown'
+dataset_type = 'PoseTrack18Dataset'
 
 log_processor = dict(type='LogProcessor', window_size=5, by_epoch=True, num_digits=6)
 log_level = 'INFO'

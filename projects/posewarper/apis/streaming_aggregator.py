@@ -33,9 +33,12 @@ from mmengine.structures import PixelData
 from mmpose.structures import PoseDataSample
 from torch import Tensor
 
-from ..datasets.frame_window import OFFICIAL_OFFSETS, OFFICIAL_WEIGHTS, check_frame_window
+from ..datasets.frame_window import OFFICIAL_OFFSETS, OFFICIAL_WEIGHTS
 from ..models.heads import PoseWarperHead
-from ..models.utils import crop_heatmaps
+from .frame_window_buffer import FrameWindow, FrameWindowBuffer, as_bboxes
+from .inference import crop_heatmaps
+
+__all__ = ['StreamingAggregator', 'StreamingResult', 'as_bboxes']
 
 # A crop is identified by its frame index and its box (x1, y1, x2, y2).
 CropKey = Tuple[int, Tuple[float, float, float, float]]
@@ -43,37 +46,6 @@ CropKey = Tuple[int, Tuple[float, float, float, float]]
 
 def _box_key(box: np.ndarray) -> Tuple[float, float, float, float]:
     return tuple(float(v) for v in np.asarray(box, dtype=np.float32)[:4])  # type: ignore
-
-
-def as_bboxes(bboxes: Optional[Union[np.ndarray, Sequence]], img: np.ndarray) -> np.ndarray:
-    """Person boxes as a ``(P, 5)`` float32 array ``x1, y1, x2, y2, score``.
-
-    Args:
-        bboxes (np.ndarray | Sequence, optional): ``(P, 4)`` or ``(P, 5)`` boxes, one box as a
-            flat list, an empty list (nobody), or ``None`` (the whole frame, score 1).
-        img (np.ndarray): The frame ``(H, W, C)``.
-
-    Returns:
-        np.ndarray: ``(P, 5)``; missing scores are 1.
-    """
-    if bboxes is None:
-        h, w = img.shape[:2]
-        return np.array([[0, 0, w, h, 1]], dtype=np.float32)
-    try:
-        boxes = np.asarray(bboxes, dtype=np.float32)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f'bboxes must be (P, 4) or (P, 5) arrays (x1, y1, x2, y2[, score]), '
-                         f'got {bboxes!r}: {e}') from None
-    if boxes.size == 0:
-        return np.zeros((0, 5), dtype=np.float32)
-    if boxes.ndim == 1:
-        boxes = boxes[None]
-    if boxes.ndim != 2 or boxes.shape[1] not in (4, 5):
-        raise ValueError(f'bboxes must be (P, 4) or (P, 5) arrays (x1, y1, x2, y2[, score]), '
-                         f'got shape {boxes.shape}')
-    if boxes.shape[1] == 4:
-        boxes = np.concatenate([boxes, np.ones((len(boxes), 1), np.float32)], axis=1)
-    return boxes
 
 
 @dataclass
@@ -102,7 +74,10 @@ class StreamingAggregator:
 
     Push frames (and their person boxes) one at a time with :meth:`push`; frame ``t`` is emitted
     as soon as frame ``t + max_offset`` has arrived, and the remaining frames by :meth:`flush`
-    at the end of the video. Supporting frames outside the video are clipped to it exactly like
+    at the end of the video. The two halves can also be driven separately, as MMPose's
+    inferencer contract wants (``preprocess`` buffers, ``forward`` computes): :attr:`buffer`
+    (a :class:`FrameWindowBuffer`) releases each frame's :class:`FrameWindow`, and
+    :meth:`emit` aggregates it. Supporting frames outside the video are clipped to it exactly like
     :class:`PoseTrackSparseClipDataset` does in test mode: a clipped index reads that frame's
     heatmaps. The emitted heatmaps equal those of ``PoseWarper.predict`` on the same windows
     up to float rounding (the tests compare them).
@@ -145,8 +120,9 @@ class StreamingAggregator:
                  max_batch: int = 32) -> None:
         self.model = model
         self.head = model.head
-        self.frame_offsets, self.frame_weights = check_frame_window(frame_offsets, frame_weights)
-        self.min_offset, self.max_offset = min(self.frame_offsets), max(self.frame_offsets)
+        self.buffer = FrameWindowBuffer(frame_offsets, frame_weights)
+        self.frame_offsets = self.buffer.frame_offsets
+        self.frame_weights = self.buffer.frame_weights
         self.has_warp = hasattr(self.head, 'warp')
         if not self.has_warp and (self.frame_offsets != [0] or self.frame_weights != [1.0]):
             raise TypeError(f'{type(self.head).__name__} cannot warp heatmaps: a temporal window '
@@ -168,14 +144,10 @@ class StreamingAggregator:
     # ------------------------------------------------------------------ stream state
     def reset(self) -> None:
         """Forget the current video (frames, boxes, cached heatmaps and zero-warp offsets)."""
-        self._frames: Dict[int, np.ndarray] = {}
-        self._boxes: Dict[int, np.ndarray] = {}
-        self._meta: Dict[int, dict] = {}
+        self.buffer.reset()
         self._cache: Dict[CropKey, Tensor] = {}
         self._zero_offsets: Dict[tuple, List[Tensor]] = {}
-        self._num_frames = 0
-        self._next = 0
-        #: Work counters of the current video: frames pushed, crops run through the backbone,
+        #: Work counters of the current video: frames emitted, crops run through the backbone,
         #: crops found in the cache, full warps (pairs × views) and zero-difference
         #: resamplings (reference crops × views).
         self.stats = dict(frames=0, crops=0, cache_hits=0, warps=0, zero_warps=0)
@@ -183,13 +155,16 @@ class StreamingAggregator:
     @property
     def num_pending(self) -> int:
         """Frames pushed but not emitted yet."""
-        return self._num_frames - self._next
+        return self.buffer.num_pending
 
     def push(self,
              img: np.ndarray,
              bboxes: Optional[Union[np.ndarray, Sequence]] = None,
              **meta) -> List[StreamingResult]:
         """Add the next frame and return the frames whose windows are now complete.
+
+        The same as :meth:`FrameWindowBuffer.push` followed by :meth:`emit` of every window it
+        releases (what the inferencer does in its ``preprocess`` and ``forward``).
 
         Args:
             img (np.ndarray): The frame, ``(H, W, 3)`` BGR as read by OpenCV.
@@ -202,54 +177,47 @@ class StreamingAggregator:
         Returns:
             List[StreamingResult]: Zero or more frames, in order.
         """
-        if self.model.training:
-            raise RuntimeError('StreamingAggregator needs the model in eval mode: the cached '
-                               'zero-difference offsets assume BatchNorm running statistics')
-        if not isinstance(img, np.ndarray) or img.ndim != 3:
-            raise ValueError(f'img must be an (H, W, C) array, got {type(img).__name__} '
-                             f'{getattr(img, "shape", "")}')
-        t = self._num_frames
-        self._frames[t] = img
-        self._boxes[t] = as_bboxes(bboxes, img)
-        self._meta[t] = meta
-        self._num_frames += 1
-        self.stats['frames'] += 1
-        results = []
-        while self._next + self.max_offset < self._num_frames:
-            results.append(self._emit_next())
-        return results
+        self._check_eval()
+        return [self.emit(w) for w in self.buffer.push(img, bboxes, **meta)]
 
     def flush(self) -> List[StreamingResult]:
         """End the video: emit every pending frame (windows clipped at the end) and reset."""
-        results = [self._emit_next() for _ in range(self.num_pending)]
+        results = [self.emit(w) for w in self.buffer.flush()]
         stats = self.stats
         self.reset()
         self.stats = stats  # keep the finished video's counters readable
         return results
 
-    def _emit_next(self) -> StreamingResult:
-        t = self._next
-        result = self._emit(t)
-        self._next += 1
-        # Ring buffer: windows t' > t never read frames before t + 1 + min_offset.
-        oldest = self._next + self.min_offset
-        for idx in [i for i in self._frames if i < oldest]:
-            del self._frames[idx], self._boxes[idx], self._meta[idx]
-        for key in [k for k in self._cache if k[0] < oldest]:
-            del self._cache[key]
-        return result
+    def _check_eval(self) -> None:
+        if self.model.training:
+            raise RuntimeError('StreamingAggregator needs the model in eval mode: the cached '
+                               'zero-difference offsets assume BatchNorm running statistics')
 
     # ------------------------------------------------------------------ computation
-    def _crop(self, frame_idx: int, box: np.ndarray, ref_idx: int) -> dict:
+    def _crop(self, img: np.ndarray, box: np.ndarray, img_path: str) -> dict:
         """Run the test pipeline on one frame with one box: ``inputs`` and ``data_samples``."""
-        meta = self._meta[ref_idx]
         data_info = dict(
-            img=self._frames[frame_idx],
-            img_path=meta.get('img_path', f'{ref_idx:06d}.jpg'),
+            img=img,
+            img_path=img_path,
             bbox=np.asarray(box[None, :4], dtype=np.float32),
             bbox_score=np.asarray(box[4:5], dtype=np.float32),
             **self.dataset_meta)
         return self.pipeline(data_info)
+
+    @staticmethod
+    def _img_path(window: FrameWindow) -> str:
+        return window.meta.get('img_path', f'{window.frame_idx:06d}.jpg')
+
+    def pack(self, window: FrameWindow) -> FrameWindow:
+        """Run the test pipeline on the reference crops of a window (``window.samples``).
+
+        Their data samples carry the crop geometry that maps the decoded keypoints back to the
+        frame; :meth:`emit` packs them itself when this was not done.
+        """
+        if window.samples is None:
+            window.samples = [self._crop(window.img, b, self._img_path(window))
+                              for b in window.boxes]
+        return window
 
     @property
     def _num_views(self) -> int:
@@ -260,14 +228,16 @@ class StreamingAggregator:
         data = self.model.data_preprocessor(pseudo_collate(packed), False)
         return crop_heatmaps(self.model, data['inputs'], flip=self._num_views == 2)
 
-    def _fill_cache(self, keys: List[CropKey], ref_idx: int, packed: Dict[CropKey, dict]) -> None:
+    def _fill_cache(self, keys: List[CropKey], window: FrameWindow,
+                    packed: Dict[CropKey, dict]) -> None:
         """Compute the heatmaps of the keys not cached yet, ``max_batch`` crops per call."""
         missing = [k for k in dict.fromkeys(keys) if k not in self._cache]
         self.stats['cache_hits'] += len(set(keys)) - len(missing)
         for start in range(0, len(missing), self.max_batch):
             chunk = missing[start:start + self.max_batch]
             samples = [packed[k] if k in packed else
-                       self._crop(k[0], np.array(k[1] + (1.0, ), np.float32), ref_idx)
+                       self._crop(window.frames[k[0]], np.array(k[1] + (1.0, ), np.float32),
+                                  self._img_path(window))
                        for k in chunk]
             heatmaps = self._frame_heatmaps(samples)
             self.stats['crops'] += len(chunk)
@@ -296,29 +266,38 @@ class StreamingAggregator:
             for i in range(0, len(ref), self.max_batch)
         ])
 
-    def _window_weights(self, t: int) -> Dict[int, float]:
-        """Summed weight of each distinct (clipped) frame of frame t's window."""
-        last = self._num_frames - 1
-        weights: Dict[int, float] = {}
-        for offset, weight in zip(self.frame_offsets, self.frame_weights):
-            if weight == 0:  # as PoseWarperHead.aggregate: zero-weight frames are not warped
-                continue
-            j = min(max(t + offset, 0), last)
-            weights[j] = weights.get(j, 0.0) + weight
-        return weights
-
     @torch.no_grad()
-    def _emit(self, t: int) -> StreamingResult:
-        img, boxes, meta = self._frames[t], self._boxes[t], self._meta[t]
+    def emit(self, window: FrameWindow) -> StreamingResult:
+        """The aggregated pose of a window's reference frame.
+
+        Crops already computed for an earlier window are taken from the cache; afterwards the
+        cache forgets the frames before ``window.keep_from``. Windows are meant to come in frame
+        order (as :meth:`FrameWindowBuffer.push` releases them); in another order the result is
+        the same, only less is reused.
+
+        Args:
+            window (FrameWindow): A window released by :attr:`buffer`.
+
+        Returns:
+            StreamingResult: The frame's poses.
+        """
+        self._check_eval()
+        self.stats['frames'] += 1
+        try:
+            return self._emit(window)
+        finally:
+            for key in [k for k in self._cache if k[0] < window.keep_from]:
+                del self._cache[key]
+
+    def _emit(self, window: FrameWindow) -> StreamingResult:
+        t, img, boxes, meta = window.frame_idx, window.img, window.boxes, window.meta
         if len(boxes) == 0:
             return StreamingResult(t, img, [], torch.zeros(0), meta)
-        weights = self._window_weights(t)
+        weights = window.weights
         neighbours = [j for j in weights if j != t]
         ref_keys = [(t, _box_key(b)) for b in boxes]
-        # The reference crops are run through the pipeline in any case: their data samples carry
-        # the crop geometry that maps the decoded keypoints back to the frame.
-        own = [self._crop(t, b, t) for b in boxes]
-        self._fill_cache(ref_keys + [(j, k[1]) for j in neighbours for k in ref_keys], t,
+        own = self.pack(window).samples
+        self._fill_cache(ref_keys + [(j, k[1]) for j in neighbours for k in ref_keys], window,
                          dict(zip(ref_keys, own)))
 
         ref = torch.stack([self._cache[k] for k in ref_keys])  # (P, V, K, h, w)

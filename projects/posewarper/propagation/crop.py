@@ -1,4 +1,7 @@
-"""Top-down person crops for the model-based methods, made with MMPose's own transforms."""
+"""Top-down person crops for the model-based methods, made with MMPose's own transforms.
+
+(Crops are mapped back to the image by :func:`posewarper.apis.inference.input_to_image`.)
+"""
 from typing import List, Optional, Sequence
 
 import numpy as np
@@ -83,22 +86,3 @@ class TopdownCropper:
         for transform in self.transforms:
             results = transform(results)
         return results
-
-
-def input_to_image(keypoints: np.ndarray, input_center: np.ndarray, input_scale: np.ndarray,
-                   input_size: Sequence[int]) -> np.ndarray:
-    """Map crop (model input) coordinates back to the image, as MMPose's
-    ``TopdownPoseEstimator.add_pred_to_datasample`` does.
-
-    Args:
-        keypoints (np.ndarray): ``(..., 2)`` points in input pixels.
-        input_center (np.ndarray): ``(2, )`` crop centre in the image.
-        input_scale (np.ndarray): ``(2, )`` crop size in the image.
-        input_size (Sequence[int]): ``(w, h)`` model input size.
-
-    Returns:
-        np.ndarray: ``(..., 2)`` points in image pixels.
-    """
-    input_size = np.asarray(input_size, dtype=np.float64)
-    input_scale = np.asarray(input_scale, dtype=np.float64)
-    return keypoints / input_size * input_scale + np.asarray(input_center) - 0.5 * input_scale

@@ -6,10 +6,10 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
-from ..models.utils import crop_heatmaps, images_to_inputs
+from ..apis.inference import crop_heatmaps, heatmaps_to_image, images_to_inputs
 from ..registry import PROPAGATORS
 from .base import BasePropagator
-from .crop import TopdownCropper, input_to_image
+from .crop import TopdownCropper
 from .structures import FrameGetter, PropagationTask, TaskResult
 
 
@@ -39,7 +39,7 @@ class PoseWarperPropagator(BasePropagator):
 
     Args:
         model (nn.Module): A :class:`~posewarper.models.PoseWarper` (its head has ``warp``),
-            in eval mode, with ``cfg`` (see :func:`~.model_loading.init_pose_model`).
+            in eval mode, with ``cfg`` (see :func:`~posewarper.apis.init_model`).
         batch_size (int): Crops per backbone pass and pairs per warp pass. Default: 32.
     """
 
@@ -120,12 +120,11 @@ class PoseWarperPropagator(BasePropagator):
             sl = slice(start, start + self.batch_size)
             warped = self.model.head.warp(
                 ref=heatmaps[ref_idx[sl]], sup=heatmaps[sup_idx[sl]], source=y_a[src_idx[sl]])
-            preds = self.model.head.decode(warped)
-            for (u, target), pred in zip(pairs[sl], preds):
+            decoded = heatmaps_to_image(self.model, warped,
+                                        [crop_info[u][:3] for u, _ in pairs[sl]])
+            for (u, target), (keypoints, scores) in zip(pairs[sl], decoded):
                 unit = chunk[u]
-                center, scale, size, encodable = crop_info[u]
+                encodable = crop_info[u][3]
                 person = tasks[unit.task].persons[unit.person]
-                keypoints = input_to_image(pred.keypoints[0], center, scale, size)
-                scores = pred.keypoint_scores[0]
                 results[unit.task][target][unit.person] = person.moved(
                     keypoints, scores, exists=encodable & (scores > 0))

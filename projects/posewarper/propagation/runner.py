@@ -68,8 +68,8 @@ def build_propagator(method: str,
         return PROPAGATORS.build(dict(type=method))
     if not config or not checkpoint:
         raise ValueError(f'method {method} runs a model: give its config and checkpoint')
-    from .model_loading import init_pose_model
-    model = init_pose_model(config, checkpoint, device)
+    from ..apis.inference import init_model
+    model = init_model(config, checkpoint, device)
     return PROPAGATORS.build(dict(type=method, model=model, batch_size=batch_size))
 
 

@@ -30,7 +30,7 @@ class SingleFramePropagator(BasePropagator):
 
     Args:
         model (nn.Module): A top-down MMPose model in eval mode with ``cfg`` and
-            ``dataset_meta`` (see :func:`~.model_loading.init_pose_model`).
+            ``dataset_meta`` (see :func:`~posewarper.apis.init_model`).
         batch_size (int): Crops per forward pass. Default: 32.
     """
 

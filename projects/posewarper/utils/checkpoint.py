@@ -31,6 +31,7 @@ from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_mod
 
 from .mmpose0x import (convert_mmpose0x_state_dict, is_mmpose0x_state_dict, match_state_dict,
                        unwrap_checkpoint)
+from .official import convert_official_state_dict, is_official_state_dict
 
 
 def _numpy_globals() -> List[object]:
@@ -204,8 +205,9 @@ def load_pose_weights(model: nn.Module,
     MMPose and mmengine load non-strictly and only log mismatches, which would leave layers at
     random (a stage-1 checkpoint given for a PoseWarper config, say). This loader refuses them.
     ``module.`` prefixes (wrapped models) are removed with mmengine's ``revise_keys`` rule
-    (:data:`REVISE_KEYS`), and MMPose
-    0.x weights are renamed (:func:`convert_mmpose0x_state_dict`).
+    (:data:`REVISE_KEYS`), and the two other layouts PoseWarper weights exist in are renamed:
+    MMPose 0.x's (:func:`convert_mmpose0x_state_dict`) and the official code's
+    (:func:`~.official.convert_official_state_dict`).
 
     Args:
         model (nn.Module): The model.
@@ -233,6 +235,8 @@ def load_pose_weights(model: nn.Module,
         state_dict = OrderedDict((re.sub(pattern, repl, k), v) for k, v in state_dict.items())
     if is_mmpose0x_state_dict(state_dict):
         state_dict, _ = convert_mmpose0x_state_dict(state_dict)
+    elif is_official_state_dict(state_dict):
+        state_dict, _ = convert_official_state_dict(state_dict)
     match = match_state_dict(state_dict, model.state_dict())
     problems = [f'{len(match[kind])} {what} ({_examples(match[kind])})'
                 for kind, what in (('missing', 'weight(s) of the model are missing'),

@@ -76,11 +76,15 @@ def open_frame_source(inputs: Union[str, np.ndarray, Sequence]) -> FrameSource:
     """
     if isinstance(inputs, str):
         if osp.isdir(inputs):
-            paths = sorted(osp.join(inputs, f) for f in os.listdir(inputs) if _mime_is(f, 'image'))
-            if not paths:
+            names = sorted(f for f in os.listdir(inputs) if _mime_is(f, 'image'))
+            if not names:
                 raise ValueError(f'no image file in folder {inputs}')
-            return FrameSource(((read_image(p), p) for p in paths),
-                               osp.basename(osp.normpath(inputs)), DEFAULT_FPS)
+            # frames are named '<folder>/<file>', as PoseTrack names them (and as the frames of
+            # a video are named '<video>/000000.jpg'): the json does not depend on where the
+            # folder lies
+            folder = osp.basename(osp.normpath(inputs))
+            return FrameSource(((read_image(osp.join(inputs, f)), f'{folder}/{f}') for f in names),
+                               folder, DEFAULT_FPS)
         if not osp.exists(inputs):
             raise FileNotFoundError(f'input not found: {inputs}')
         if _mime_is(inputs, 'video'):

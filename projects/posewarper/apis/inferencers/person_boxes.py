@@ -3,10 +3,24 @@ import logging
 from typing import Optional, Sequence
 
 import numpy as np
+from mmengine.config import Config
 from mmengine.logging import print_log
+from mmpose.apis.inferencers.utils import default_det_models
 from mmpose.evaluation.functional import nms
+from mmpose.registry import DATASETS
 
-from ..streaming_aggregator import as_bboxes
+from ..frame_window_buffer import as_bboxes
+
+
+def default_detector_weights(cfg: Config) -> Optional[str]:
+    """The weights (URL) of the detector MMPose picks for a config's ``dataset_type``.
+
+    As ``BaseMMPoseInferencer._init_detector``: the object type is the dataset's module folder
+    (``body`` for ``mmpose.datasets.datasets.body.*``).
+    """
+    module = DATASETS.get(cfg.dataset_type).__module__
+    object_type = module.split('datasets.')[-1].split('.')[0].lower()
+    return default_det_models.get(object_type, {}).get('weights')
 
 
 def detect_person_boxes(detector, img: np.ndarray, det_cat_ids: Sequence[int], bbox_thr: float,

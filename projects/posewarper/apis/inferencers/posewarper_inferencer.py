@@ -1,7 +1,8 @@
 """PoseWarperInferencer: MMPose's top-down inferencer with PoseWarper's temporal aggregation."""
 import copy
 import logging
-from typing import Generator, Optional, Sequence, Tuple, Union
+from typing import Generator, Iterable, List, Optional, Sequence, Tuple, Union
+from urllib.error import URLError
 
 import mmcv
 import numpy as np
@@ -10,26 +11,26 @@ from mmengine.config import Config, ConfigDict
 from mmengine.infer.infer import ModelType
 from mmengine.logging import print_log
 from mmengine.registry import DefaultScope
-from mmengine.structures import InstanceData, PixelData
 from mmengine.visualization import Visualizer
-from mmpose.apis.inference import dataset_meta_from_config
 from mmpose.apis.inferencers import Pose2DInferencer
-from mmpose.evaluation.functional import nearby_joints_nms
 from mmpose.registry import INFERENCERS
-from mmpose.structures import PoseDataSample, merge_data_samples
+from mmpose.structures import PoseDataSample
 from mmpose.visualization import PoseLocalVisualizer
 from rich.progress import track
 
-from ...datasets.frame_window import temporal_window
-from ...utils.checkpoint import load_pose_weights, read_checkpoint
 from ...visualization import CompatPoseLocalVisualizer
-from ..streaming_aggregator import StreamingAggregator, StreamingResult
-from .frame_sources import DEFAULT_FPS, FrameSource, open_frame_source
-from .person_boxes import frame_person_boxes
+from ..frame_window_buffer import FrameWindow, FrameWindowBuffer
+from ..inference import load_weights
+from ..streaming_aggregator import StreamingAggregator
+from .frame_sample import frame_sample
+from .frame_sources import DEFAULT_FPS, FrameSource, open_frame_source, read_image
+from .person_boxes import default_detector_weights, frame_person_boxes
+from .pose_tracker import PoseTracker
 from .video_outputs import VideoOutputs
+from .window_options import config_frame_window, frame_window
 
 ConfigType = Union[Config, ConfigDict]
-BBoxesType = Union[np.ndarray, Sequence]
+InputsType = Union[str, np.ndarray, Sequence]
 
 
 @INFERENCERS.register_module(name='posewarper')
@@ -39,23 +40,31 @@ class PoseWarperInferencer(Pose2DInferencer):
 
     :class:`Pose2DInferencer` per frame (the same detector filtering and NMS, pipeline and
     visualiser), but each person's heatmaps are aggregated over the window of frames
-    ``t - k .. t + k`` cropped with that person's box in frame ``t``, by a
-    :class:`StreamingAggregator`: every crop runs the backbone once, frame ``t`` is emitted when
-    frame ``t + k`` has been read (``k`` frames of latency), and windows are clipped at the video
-    ends like the PoseTrack test set.
+    ``t + δ`` cropped with that person's box in frame ``t``. It follows MMPose's inferencer
+    contract, so MMPose's ``MMPoseInferencer`` can drive it step by step:
+
+    - :meth:`preprocess` reads the frames, finds the person boxes and buffers the frames until
+      frame ``t``'s window is complete (``max δ`` frames ahead); it then yields frame ``t``'s
+      :class:`FrameWindow` (the remaining frames at the end of the input);
+    - :meth:`forward` aggregates one window with a :class:`StreamingAggregator` (each crop's
+      backbone is computed once and reused by the next windows), merges the frame's people and
+      gives them track ids that follow them (:class:`PoseTracker`): exactly one result per frame;
+    - :meth:`visualize` / :meth:`postprocess` draw the frame and record its predictions;
+      :meth:`_finalize_video_processing` writes them when the input ends.
 
     Inputs: a video file, a folder of frames (sorted by name), ``'webcam'`` / ``'webcam:ID'``, a
     list of image paths or arrays (the frames of one video), or one image / array. Person boxes
     come from ``bboxes`` (one ``(P, 4|5)`` array per frame) when given, else from the detector
     (``det_model``), else the whole frame (``det_model='whole_image'``). A frame without any box
-    is skipped with a warning: it gets empty predictions and never fails the run.
+    gets empty predictions with a warning.
 
     Outputs (per input, written only when the whole input has been processed):
     ``pred_out_dir/<name>.json``, PoseTrack18 predictions of every frame (``images`` with one entry
-    per frame, ``annotations`` with ``keypoints`` ``[x, y, score] × K``, per-joint ``scores``,
-    ``score`` = box score × mean joint score, ``bbox`` as xywh and ``track_id`` = index within the
-    frame); ``vis_out_dir/<name>.mp4``, the video rendered by MMPose's ``PoseLocalVisualizer``
-    (``vis_out_dir`` may also be a file name). Keypoints and boxes are clipped to the frame.
+    per frame named ``<name>/<frame>``, ``annotations`` with ``keypoints`` ``[x, y, score] × K``,
+    per-joint ``scores``, ``score`` = box score × mean joint score, ``bbox`` as xywh and
+    ``track_id``); ``vis_out_dir/<name>.mp4``, the video rendered by MMPose's
+    ``PoseLocalVisualizer`` (``vis_out_dir`` may also be a file name). Keypoints and boxes are
+    clipped to the frame.
 
     Args:
         model (str | dict | Config): PoseWarper config (path or object); a single-frame
@@ -73,15 +82,23 @@ class PoseWarperInferencer(Pose2DInferencer):
 
     Call arguments (besides :class:`Pose2DInferencer`'s ``bbox_thr``, ``nms_thr``, ``bboxes``,
     ``pose_based_nms``, ``vis_out_dir``, ``pred_out_dir``, ``show``, ``radius``, ...):
-        temporal_window (int): ``k``; 0 is single-frame. Default: 2.
+        temporal_window (int, optional): ``k``, the window ``-k..k``; 0 is single-frame.
+            Default: the config's test window (``frame_offsets`` / ``frame_weights`` of its test
+            dataset; the single frame for a config without one).
         frame_weights (Sequence[float], optional): ``2k + 1`` weights for offsets
-            ``0, -1, 1, ..., -k, k`` summing to 1. Default: the official ``0.3, 0.25, 0.25, 0.1,
-            0.1`` for ``k = 2``, triangular ``(k + 1 - |δ|)`` normalised otherwise.
+            ``0, -1, 1, ..., -k, k`` summing to 1. Default: the config's weights for its own
+            window, the official ``0.3, 0.25, 0.25, 0.1, 0.1`` for ``k = 2``, triangular
+            ``(k + 1 - |δ|)`` normalised otherwise.
+        use_oks_tracking (bool): Link people across frames by keypoint OKS instead of box IoU.
+            Default: False.
+        tracking_thr (float): Smallest IoU / OKS that continues a track. Default: 0.3.
     """
 
-    preprocess_kwargs: set = {'bbox_thr', 'nms_thr', 'bboxes'}
-    # Predictions are always merged per frame, so ``merge_results`` is not an option here.
-    forward_kwargs: set = {'pose_based_nms', 'temporal_window', 'frame_weights'}
+    preprocess_kwargs: set = {
+        'bbox_thr', 'nms_thr', 'bboxes', 'temporal_window', 'frame_weights', 'use_oks_tracking',
+        'tracking_thr'
+    }
+    forward_kwargs: set = {'merge_results', 'pose_based_nms'}
     visualize_kwargs: set = set(Pose2DInferencer.visualize_kwargs)
     postprocess_kwargs: set = {'pred_out_dir', 'return_datasample'}
 
@@ -96,6 +113,9 @@ class PoseWarperInferencer(Pose2DInferencer):
                  show_progress: bool = False,
                  max_batch: int = 32) -> None:
         self.max_batch = max_batch
+        self._aggregator: Optional[StreamingAggregator] = None
+        self._tracker = PoseTracker()
+        self._outputs: Optional[VideoOutputs] = None
         # MMPose's and mmdet's inferencers switch the process-wide default scope (to mmpose,
         # then mmdet) while they are built; the caller's scopes are restored afterwards.
         with DefaultScope.overwrite_default_scope(scope):
@@ -109,7 +129,7 @@ class PoseWarperInferencer(Pose2DInferencer):
                 det_cat_ids=det_cat_ids,
                 show_progress=show_progress)
 
-    # ------------------------------------------------------------------ model loading
+    # ------------------------------------------------------------------ building
     def _init_model(self, cfg: ConfigType, weights: Optional[str], device: str = 'cpu'
                     ) -> nn.Module:
         # MMPose's inferencer reads these top-level keys, which training configs need not set:
@@ -119,24 +139,25 @@ class PoseWarperInferencer(Pose2DInferencer):
             cfg.data_mode = 'topdown'
         if 'dataset_type' not in cfg:
             cfg.dataset_type = 'PoseTrack18Dataset'
-        # read once here, under torch's safe unpickler; loaded by _load_weights_to_model
-        self._weights = weights
-        self._checkpoint = read_checkpoint(weights) if weights is not None else None
-        try:
-            return super()._init_model(cfg, None, device)
-        finally:
-            self._checkpoint = None
+        self._weights = weights  # loaded by _load_weights_to_model, strictly
+        return super()._init_model(cfg, None, device)
 
     def _load_weights_to_model(self, model: nn.Module, checkpoint: Optional[dict],
                                cfg: Optional[ConfigType]) -> None:
-        if self._checkpoint is None:  # MMPose's warning and config metainfo for random weights
+        if self._weights is None:  # MMPose's warning and config metainfo for random weights
             return super()._load_weights_to_model(model, None, cfg)
         # strict, unlike mmengine's loading: a checkpoint of another model is refused
-        load_pose_weights(model, self._checkpoint, name=self._weights,
-                          config_name=getattr(cfg, 'filename', None))
-        meta = self._checkpoint.get('meta', {})
-        model.dataset_meta = meta['dataset_meta'] if 'dataset_meta' in meta else \
-            dataset_meta_from_config(cfg, dataset_mode='train')
+        load_weights(model, self._weights, cfg)
+
+    def _init_detector(self, det_model=None, det_weights=None, det_cat_ids=None,
+                       device=None) -> None:
+        try:
+            super()._init_detector(det_model, det_weights, det_cat_ids, device)
+        except URLError as e:  # urllib names the reason, not the URL
+            url = det_weights or default_detector_weights(self.cfg)
+            raise OSError(f'cannot download the person detector\'s weights {url}: {e.reason}. '
+                          'Give a local file (det_weights / --det-weights), or no detector '
+                          "(det_model='whole_image')") from e
 
     def _init_visualizer(self, cfg: ConfigType) -> Optional[Visualizer]:
         if cfg.get('visualizer') and cfg.visualizer.get('type') in ('PoseLocalVisualizer',
@@ -145,32 +166,211 @@ class PoseWarperInferencer(Pose2DInferencer):
             cfg.visualizer.type = CompatPoseLocalVisualizer
         return super()._init_visualizer(cfg)
 
+    def update_model_visualizer_settings(self, draw_heatmap: bool = False,
+                                         skeleton_style: str = 'mmpose', **kwargs) -> None:
+        try:
+            super().update_model_visualizer_settings(draw_heatmap, skeleton_style, **kwargs)
+        except NotImplementedError as e:  # MMPose's openpose style knows COCO's keypoints only
+            raise ValueError(f"skeleton_style='{skeleton_style}' is not available for "
+                             f"{self.model.dataset_meta.get('dataset_name')} keypoints ({e}); "
+                             "use 'mmpose'") from e
+
     # ------------------------------------------------------------------ inputs
-    def _open_source(self, inputs: Union[str, np.ndarray, Sequence]) -> FrameSource:
-        """Open the input now (bad inputs fail before any output is created)."""
-        if isinstance(inputs, str) and inputs.lower().startswith('webcam'):
-            frames = self._get_webcam_inputs(inputs)
-            if isinstance(frames, list):
-                raise ValueError(f'cannot open the camera of {inputs!r}')
-            named = ((img, f'webcam/{i:06d}.jpg') for i, img in enumerate(frames))
-            return FrameSource(named, 'webcam', self.video_info['fps'] or DEFAULT_FPS)
-        return open_frame_source(inputs)
+    def _inputs_to_list(self, inputs: Union[InputsType, FrameSource]) -> Iterable:
+        """Open the input now (bad inputs fail before any output is created).
+
+        Every input is the sequence of frames of one video, so MMPose's video mode is set
+        (``video_info``; short display waits).
+
+        Returns:
+            Iterable[tuple[np.ndarray, str]]: The frames and their names, read lazily.
+        """
+        source = inputs if isinstance(inputs, FrameSource) else open_frame_source(inputs)
+        self._video_input = True
+        self.video_info = dict(fps=source.fps, name=source.name, writer=None, predictions=[])
+        if self._outputs is not None:
+            self._outputs.close()
+        self._outputs = VideoOutputs(source.name, source.fps, '', '',
+                                     list(self.model.dataset_meta['keypoint_id2name'].values()))
+        return source.frames
+
+    def _get_webcam_inputs(self, inputs: str) -> Iterable:
+        frames = super()._get_webcam_inputs(inputs)
+        if isinstance(frames, list):  # MMPose only warns, then runs on nothing
+            raise ValueError(f'cannot open the camera of {inputs!r}')
+        named = ((img, f'webcam/{i:06d}.jpg') for i, img in enumerate(frames))
+        return self._inputs_to_list(FrameSource(named, 'webcam', self.video_info['fps']
+                                                or DEFAULT_FPS))
+
+    @staticmethod
+    def _frame_and_name(item, index: int) -> Tuple[np.ndarray, str]:
+        """A frame of :meth:`_inputs_to_list` (or of MMPose's lists: paths, arrays)."""
+        if isinstance(item, tuple):
+            return item
+        if isinstance(item, str):
+            return read_image(item), item
+        return item, f'{index:06d}.jpg'
+
+    # ------------------------------------------------------------------ the four steps
+    def preprocess(self,
+                   inputs: Iterable,
+                   batch_size: int = 1,
+                   bboxes: Optional[Sequence] = None,
+                   bbox_thr: float = 0.3,
+                   nms_thr: float = 0.3,
+                   temporal_window: Optional[int] = None,
+                   frame_weights: Optional[Sequence[float]] = None,
+                   use_oks_tracking: bool = False,
+                   tracking_thr: float = 0.3,
+                   **kwargs) -> Generator[Tuple[FrameWindow, List[np.ndarray]], None, None]:
+        """Buffer the frames and yield each frame's window once it is complete.
+
+        The window is checked and the aggregator and tracker of this input are set up when this
+        is called, before any frame is read.
+
+        Args:
+            inputs (Iterable): The frames, as :meth:`_inputs_to_list` returns them.
+            batch_size (int): Unused: frames are streamed one at a time, as in MMPose.
+            bboxes, bbox_thr, nms_thr: Person boxes, see :func:`frame_person_boxes`.
+            temporal_window, frame_weights, use_oks_tracking, tracking_thr: See the class
+                docstring.
+
+        Yields:
+            tuple: The :class:`FrameWindow` of frame ``t`` (with its reference crops packed)
+            and ``[frame t]``, in frame order, one per input frame.
+        """
+        if temporal_window is None and frame_weights is None:
+            offsets, weights = config_frame_window(self.cfg)
+        else:
+            offsets, weights = frame_window(temporal_window, frame_weights)
+        if len(offsets) > 1 and not hasattr(self.model.head, 'warp'):
+            raise ValueError(f'{type(self.model).__name__} with {type(self.model.head).__name__} '
+                             'cannot warp heatmaps (a single-frame model?): use '
+                             'temporal_window=0 or a PoseWarper config')
+        self._aggregator = StreamingAggregator(
+            self.model, offsets, weights, pipeline=self.pipeline,
+            dataset_meta=self.model.dataset_meta, max_batch=self.max_batch)
+        self._tracker = PoseTracker(use_oks_tracking, tracking_thr)
+        return self._windows(inputs, self._aggregator.buffer,
+                             dict(bboxes=bboxes, bbox_thr=bbox_thr, nms_thr=nms_thr))
+
+    def _windows(self, inputs: Iterable, buffer: FrameWindowBuffer,
+                 box_kwargs: dict) -> Generator[Tuple[FrameWindow, List[np.ndarray]], None, None]:
+        for index, item in enumerate(inputs):
+            img, name = self._frame_and_name(item, index)
+            # MMPose sets det_cat_ids only when it builds a detector
+            boxes = frame_person_boxes(img, index, name, self.detector,
+                                       getattr(self, 'det_cat_ids', ()), **box_kwargs)
+            for window in buffer.push(img, boxes, img_path=name):
+                yield self._aggregator.pack(window), [window.img]
+        for window in buffer.flush():
+            yield self._aggregator.pack(window), [window.img]
+
+    def forward(self,
+                inputs: FrameWindow,
+                merge_results: bool = True,
+                bbox_thr: float = -1,
+                pose_based_nms: bool = False) -> List[PoseDataSample]:
+        """Aggregate one frame's window: the frame's people in one data sample.
+
+        Args:
+            inputs (FrameWindow): A window from :meth:`preprocess`.
+            merge_results (bool): Must be True: the people of a frame are always merged (one
+                result per frame, as the json and the tracker need).
+            bbox_thr (float): Keep people whose box score exceeds it (MMPose's option).
+            pose_based_nms (bool): Remove duplicate poses (MMPose's ``nearby_joints_nms``).
+
+        Returns:
+            list[PoseDataSample]: One sample with ``pred_instances`` ``(P, K, 2)`` keypoints in
+            image pixels, ``track_ids`` ``(P, )``, and metainfo ``frame_idx``.
+        """
+        if not isinstance(inputs, FrameWindow):
+            raise TypeError(f'{type(self).__name__}.forward takes the FrameWindow that its own '
+                            f'preprocess yields, got {type(inputs).__name__}')
+        if not merge_results:
+            raise ValueError(f'{type(self).__name__} always merges the people of a frame')
+        sample = frame_sample(self._aggregator.emit(inputs),
+                              self.model.dataset_meta['num_keypoints'],
+                              self.model.test_cfg.get('output_heatmaps', False), bbox_thr,
+                              pose_based_nms)
+        self._tracker.update(sample)
+        return [sample]
+
+    def visualize(self, inputs: list, preds: List[PoseDataSample], return_vis: bool = False,
+                  vis_out_dir: str = '', **kwargs) -> List[np.ndarray]:
+        """Draw the frame with MMPose's visualiser; with ``vis_out_dir``, add it to the video.
+
+        The video is written by :class:`VideoOutputs` (atomically, once the input ends) rather
+        than MMPose's ``video_info['writer']``.
+        """
+        if vis_out_dir:
+            self._outputs.set_vis_out_dir(vis_out_dir)
+        want_video = self._outputs is not None and self._outputs.video_path is not None
+        visualization = super().visualize(
+            inputs, preds, return_vis=return_vis or want_video, vis_out_dir='', **kwargs) or []
+        if want_video:
+            for vis in visualization:
+                self._outputs.write_frame(mmcv.rgb2bgr(vis))
+        return visualization if return_vis else []
+
+    def postprocess(self,
+                    preds: List[PoseDataSample],
+                    visualization: List[np.ndarray],
+                    return_datasample: Optional[bool] = None,
+                    return_datasamples: bool = False,
+                    pred_out_dir: str = '') -> dict:
+        """MMPose's result dict of a frame, plus ``frame_id``; records the frame for the json.
+
+        ``predictions`` holds one list with the frame's people (each with its ``track_id``),
+        or the frame's ``PoseDataSample`` with ``return_datasamples``.
+        """
+        if return_datasample is not None:  # MMPose's older spelling
+            return_datasamples = return_datasample
+        if pred_out_dir:
+            self._outputs.set_pred_out_dir(pred_out_dir)
+        sample = preds[0]
+        self._outputs.add(sample.frame_idx, sample.img_path, sample.ori_shape, sample)
+        # the json is written by VideoOutputs; MMPose's per-image files are not wanted here
+        results = super().postprocess(preds, visualization,
+                                      return_datasamples=return_datasamples, pred_out_dir='')
+        if not return_datasamples:
+            for person, track_id in zip(results['predictions'][0],
+                                        sample.pred_instances.track_ids):
+                person['track_id'] = int(track_id)
+        results['frame_id'] = sample.frame_idx
+        return results
+
+    def _finalize_video_processing(self, pred_out_dir: str = '') -> None:
+        """Write the json and the video of the input that just ended."""
+        if pred_out_dir:
+            self._outputs.set_pred_out_dir(pred_out_dir)
+        try:
+            self._outputs.commit()
+        finally:
+            self.close_outputs()
+
+    def close_outputs(self) -> None:
+        """Drop the outputs of an input that was not finished, and the stream state."""
+        if self._outputs is not None:
+            self._outputs.close()
+        if self._aggregator is not None:
+            self._aggregator.reset()
+        self._tracker.reset()
 
     # ------------------------------------------------------------------ running
     def __call__(self,
-                 inputs: Union[str, np.ndarray, Sequence],
+                 inputs: InputsType,
                  return_datasamples: bool = False,
                  batch_size: int = 1,
                  out_dir: Optional[str] = None,
                  **kwargs) -> Generator[dict, None, None]:
         """Run on one input; returns a generator of per-frame results, in frame order.
 
-        Arguments are checked and the input is opened before this returns, so bad arguments and
-        unreadable inputs raise here. Results arrive ``max offset`` frames after their frame was
-        read; each is a dict with ``predictions`` (a list with the frame's instances, or its
-        ``PoseDataSample`` with ``return_datasamples``), ``visualization`` (with
-        ``return_vis``) and ``frame_id`` (the frame's index). The json and video are written
-        when the generator is exhausted.
+        The steps are MMPose's (``preprocess``, ``forward``, ``visualize``, ``postprocess``), but
+        arguments are checked and the input is opened before this returns, so bad arguments and
+        unreadable inputs raise here. Results arrive ``max δ`` frames after their frame was read;
+        each is a dict with ``predictions``, ``visualization`` (with ``return_vis``) and
+        ``frame_id``. The json and video are written when the generator is exhausted.
 
         Args:
             inputs: See the class docstring.
@@ -184,101 +384,29 @@ class PoseWarperInferencer(Pose2DInferencer):
             kwargs.setdefault('vis_out_dir', f'{out_dir}/visualizations')
             kwargs.setdefault('pred_out_dir', f'{out_dir}/predictions')
         pre_kwargs, fwd_kwargs, vis_kwargs, post_kwargs = self._dispatch_kwargs(**kwargs)
-        window = fwd_kwargs.get('temporal_window')
-        offsets, weights = temporal_window(2 if window is None else window,
-                                           fwd_kwargs.get('frame_weights'))
-        if len(offsets) > 1 and not hasattr(self.model.head, 'warp'):
-            raise ValueError(f'{type(self.model).__name__} with {type(self.model.head).__name__} '
-                             'cannot warp heatmaps (a single-frame model?): use '
-                             'temporal_window=0 or a PoseWarper config')
-        aggregator = StreamingAggregator(
-            self.model, offsets, weights, pipeline=self.pipeline,
-            dataset_meta=self.model.dataset_meta, max_batch=self.max_batch)
         self.update_model_visualizer_settings(**kwargs)
-        webcam = isinstance(inputs, str) and inputs.lower().startswith('webcam')
-        source = self._open_source(inputs)
-        if webcam and not vis_kwargs.get('show', False):
-            print_log('The display mode is closed when using webcam input. It will be turned on '
-                      'automatically.', logger='current', level=logging.WARNING)
+        if isinstance(inputs, str) and inputs.lower().startswith('webcam'):
+            frames = self._get_webcam_inputs(inputs)
+            if not vis_kwargs.get('show', False):
+                print_log('The display mode is closed when using webcam input. It will be turned '
+                          'on automatically.', logger='current', level=logging.WARNING)
             vis_kwargs['show'] = True
-        return self._stream(source, aggregator, return_datasamples, pre_kwargs,
-                            fwd_kwargs.get('pose_based_nms', False), vis_kwargs, post_kwargs)
-
-    def _stream(self, source: FrameSource, aggregator: StreamingAggregator,
-                return_datasamples: bool, pre_kwargs: dict, pose_based_nms: bool,
-                vis_kwargs: dict, post_kwargs: dict) -> Generator[dict, None, None]:
-        # Every input is a sequence of video frames (MMPose's video mode: short display waits).
-        self._video_input = True
-        outputs = VideoOutputs(source.name, source.fps, post_kwargs.get('pred_out_dir', ''),
-                               vis_kwargs.pop('vis_out_dir', ''),
-                               list(self.model.dataset_meta['keypoint_id2name'].values()))
-        frames = source.frames
-        if self.show_progress:
-            frames = track(frames, description='Inference')
-        try:
-            for index, (img, name) in enumerate(frames):
-                # MMPose sets det_cat_ids only when it builds a detector
-                boxes = frame_person_boxes(img, index, name, self.detector,
-                                           getattr(self, 'det_cat_ids', ()), **pre_kwargs)
-                for result in aggregator.push(img, boxes, img_path=name):
-                    yield self._finish_frame(result, outputs, return_datasamples, pose_based_nms,
-                                             vis_kwargs, post_kwargs)
-            for result in aggregator.flush():
-                yield self._finish_frame(result, outputs, return_datasamples, pose_based_nms,
-                                         vis_kwargs, post_kwargs)
-            outputs.commit()
-        finally:
-            outputs.close()
-            aggregator.reset()
-
-    def _frame_sample(self, result: StreamingResult, pose_based_nms: bool) -> PoseDataSample:
-        """One data sample holding all people of a frame, clipped to the frame."""
-        h, w = result.img.shape[:2]
-        name = result.meta.get('img_path', f'{result.frame_idx:06d}.jpg')
-        if result.data_samples:
-            sample = merge_data_samples(result.data_samples)
         else:
-            k = self.model.dataset_meta['num_keypoints']
-            sample = PoseDataSample()
-            sample.pred_instances = InstanceData(
-                keypoints=np.zeros((0, k, 2), np.float32),
-                keypoint_scores=np.zeros((0, k), np.float32),
-                bboxes=np.zeros((0, 4), np.float32),
-                bbox_scores=np.zeros(0, np.float32))
-            if self.model.test_cfg.get('output_heatmaps', False):
-                # drawn like the other frames' (merged, in image space), so all have one size
-                sample.pred_fields = PixelData(heatmaps=np.zeros((k, h, w), np.float32))
-        sample.set_metainfo(dict(img_path=name, ori_shape=(h, w), frame_idx=result.frame_idx))
-        inst = sample.pred_instances
-        # The crop around a box extends past the frame (padding, aspect ratio): keypoints found
-        # there are clipped to the frame, as are the boxes.
-        inst.keypoints[..., 0] = inst.keypoints[..., 0].clip(0, w - 1)
-        inst.keypoints[..., 1] = inst.keypoints[..., 1].clip(0, h - 1)
-        inst.bboxes[:, [0, 2]] = inst.bboxes[:, [0, 2]].clip(0, w)
-        inst.bboxes[:, [1, 3]] = inst.bboxes[:, [1, 3]].clip(0, h)
-        if pose_based_nms and len(inst) > 1:
-            # As Pose2DInferencer.forward.
-            keep = nearby_joints_nms(
-                [dict(keypoints=inst.keypoints[i], score=inst.bbox_scores[i])
-                 for i in range(len(inst))],
-                num_nearby_joints_thr=inst.keypoints.shape[-2] // 3)
-            sample.pred_instances = inst[keep]
-        return sample
+            frames = self._inputs_to_list(inputs)
+        windows = self.preprocess(frames, batch_size=batch_size, **pre_kwargs)
+        return self._run(windows, return_datasamples, fwd_kwargs, vis_kwargs, post_kwargs)
 
-    def _finish_frame(self, result: StreamingResult, outputs: VideoOutputs,
-                      return_datasamples: bool, pose_based_nms: bool, vis_kwargs: dict,
-                      post_kwargs: dict) -> dict:
-        sample = self._frame_sample(result, pose_based_nms)
-        want_vis = outputs.video_path is not None
-        return_vis = vis_kwargs.get('return_vis', False)
-        visualization = self.visualize([result.img], [sample], **dict(
-            vis_kwargs, return_vis=return_vis or want_vis)) or []
-        if want_vis:
-            outputs.write_frame(mmcv.rgb2bgr(visualization[0]))
-        outputs.add(result.frame_idx, sample.img_path, result.img.shape[:2], sample)
-        # The json is written by ``outputs``; MMPose's per-image files are not wanted here.
-        post = dict(post_kwargs, pred_out_dir='')
-        results = self.postprocess([sample], visualization if return_vis else [],
-                                   return_datasamples=return_datasamples, **post)
-        results['frame_id'] = result.frame_idx
-        return results
+    def _run(self, windows: Iterable, return_datasamples: bool, fwd_kwargs: dict,
+             vis_kwargs: dict, post_kwargs: dict) -> Generator[dict, None, None]:
+        if self.show_progress:
+            windows = track(windows, description='Inference')
+        try:
+            for proc_inputs, ori_inputs in windows:
+                preds = self.forward(proc_inputs, **fwd_kwargs)
+                visualization = self.visualize(ori_inputs, preds,
+                                               window_name=self.video_info['name'], **vis_kwargs)
+                yield self.postprocess(preds, visualization, return_datasamples=return_datasamples,
+                                       **post_kwargs)
+            self._finalize_video_processing(post_kwargs.get('pred_out_dir', ''))
+        finally:
+            self.close_outputs()

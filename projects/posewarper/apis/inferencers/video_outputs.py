@@ -22,6 +22,9 @@ class VideoOutputs:
     json at the end; :meth:`close` drops what was not committed, so an error or an abandoned run
     leaves no partial output.
 
+    The folders may be given later (:meth:`set_vis_out_dir`, :meth:`set_pred_out_dir`): MMPose's
+    inferencers learn them only when they visualise and post-process the first frame.
+
     Args:
         name (str): Output name (``<name>.json``, ``<name>.mp4``).
         fps (float): Frame rate of the video.
@@ -32,11 +35,11 @@ class VideoOutputs:
 
     def __init__(self, name: str, fps: float, pred_out_dir: str, vis_out_dir: str,
                  keypoint_names: List[str]) -> None:
-        self.json_path = osp.join(pred_out_dir, f'{name}.json') if pred_out_dir else None
-        if vis_out_dir and osp.splitext(vis_out_dir)[1]:
-            self.video_path: Optional[str] = vis_out_dir  # a file name, as MMPose allows
-        else:
-            self.video_path = osp.join(vis_out_dir, f'{name}.mp4') if vis_out_dir else None
+        self.name = name
+        self.json_path: Optional[str] = None
+        self.video_path: Optional[str] = None
+        self.set_pred_out_dir(pred_out_dir)
+        self.set_vis_out_dir(vis_out_dir)
         self.fps = fps
         self.images: List[dict] = []
         self.annotations: List[dict] = []
@@ -45,6 +48,24 @@ class VideoOutputs:
         self._writer: Optional[cv2.VideoWriter] = None
         self._size: Tuple[int, int] = (0, 0)
 
+    def set_pred_out_dir(self, pred_out_dir: str) -> None:
+        """Write the json into ``pred_out_dir`` (empty: no json)."""
+        self.json_path = osp.join(pred_out_dir, f'{self.name}.json') if pred_out_dir else None
+
+    def set_vis_out_dir(self, vis_out_dir: str) -> None:
+        """Write the video into ``vis_out_dir``, a folder or an ``.mp4`` file name (empty: no
+        video); only before the first frame is written."""
+        if self._writer_started:
+            return
+        if vis_out_dir and osp.splitext(vis_out_dir)[1]:
+            self.video_path = vis_out_dir  # a file name, as MMPose allows
+        else:
+            self.video_path = osp.join(vis_out_dir, f'{self.name}.mp4') if vis_out_dir else None
+
+    @property
+    def _writer_started(self) -> bool:
+        return getattr(self, '_writer', None) is not None
+
     def add(self, frame_idx: int, name: str, shape: Tuple[int, int],
             sample: PoseDataSample) -> None:
         """Record the predictions of one frame (every frame gets an ``images`` entry)."""
@@ -52,13 +73,15 @@ class VideoOutputs:
         self.images.append(dict(id=frame_idx, file_name=name, frame_id=frame_idx, width=w,
                                 height=h))
         inst = sample.pred_instances
-        # track ids: the index within the frame (unique, as PoseTrack needs; no tracking here)
-        for track_id in range(len(inst)):
-            scores = np.asarray(inst.keypoint_scores[track_id], dtype=np.float64)
-            x1, y1, x2, y2 = (float(v) for v in inst.bboxes[track_id][:4])
+        # track ids from the inferencer's tracker; without one, the index within the frame
+        # (unique within the frame, as PoseTrack needs)
+        track_ids = inst.track_ids if 'track_ids' in inst else np.arange(len(inst))
+        for i in range(len(inst)):
+            scores = np.asarray(inst.keypoint_scores[i], dtype=np.float64)
+            x1, y1, x2, y2 = (float(v) for v in inst.bboxes[i][:4])
             self.annotations.append(prediction_record(
-                frame_idx, inst.keypoints[track_id], scores, track_id,
-                score=float(inst.bbox_scores[track_id]) * float(scores.mean()),
+                frame_idx, inst.keypoints[i], scores, int(track_ids[i]),
+                score=float(inst.bbox_scores[i]) * float(scores.mean()),
                 bbox=[x1, y1, x2 - x1, y2 - y1]))
 
     def write_frame(self, frame_bgr: np.ndarray) -> None:

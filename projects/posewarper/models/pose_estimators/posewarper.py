@@ -1,13 +1,23 @@
 """PoseWarper: a top-down estimator over clips of T frames."""
+import warnings
 from typing import Optional, Tuple
 
 import torch
 from mmpose.models.pose_estimators import TopdownPoseEstimator
 from mmpose.registry import MODELS
-from mmpose.utils.typing import ConfigType, OptConfigType, OptMultiConfig
+from mmpose.utils.typing import ConfigType, OptConfigType, OptMultiConfig, SampleList
 from torch import Tensor
 
 from ...utils.mmpose0x import mmpose0x_load_state_dict_pre_hook
+from ...utils.official import official_load_state_dict_pre_hook
+
+#: Warned once per model when it is given single frames by code that knows no window.
+SINGLE_FRAME_WARNING = (
+    'PoseWarper got single frames without a temporal window (from MMPose\'s Pose2DInferencer, '
+    'MMPoseInferencer or inference_topdown?): it runs single-frame, without aggregating '
+    'neighbouring frames. To run it temporally use posewarper.apis.MMPoseInferencer('
+    'pose2d=<config>, temporal_window=2) (or PoseWarperInferencer), or python '
+    'tools/inferencer_demo.py VIDEO --pose2d <config> --temporal-window 2.')
 
 
 @MODELS.register_module()
@@ -65,9 +75,12 @@ class PoseWarper(TopdownPoseEstimator):
         self.frozen_bn_mode = frozen_bn_mode
         if freeze_backbone:
             self._freeze_stage1()
-        # The only released PoseWarper weights are MMPose 0.x's (``neck.*`` keys): map them on
-        # load so that ``load_from`` takes those files as they are.
+        # PoseWarper weights exist under MMPose 0.x's names (``neck.*``, the released ones) and
+        # the official code's (``offsets1`` ..., top-level HRNet): map both on load so that
+        # ``load_from`` takes those files as they are.
         self._register_load_state_dict_pre_hook(mmpose0x_load_state_dict_pre_hook)
+        self._warned_single_frame = False
+        self._register_load_state_dict_pre_hook(official_load_state_dict_pre_hook)
 
     @property
     def _stage1_modules(self) -> Tuple[torch.nn.Module, ...]:
@@ -102,3 +115,18 @@ class PoseWarper(TopdownPoseEstimator):
             inputs = inputs.flatten(0, 1)
         with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_backbone):
             return super().extract_feat(inputs)
+
+    def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
+        """As :meth:`TopdownPoseEstimator.predict`, on clips ``(B, T, 3, H, W)``.
+
+        Samples without ``frame_weights`` in their metainfo, one frame each, come from code that
+        knows nothing of windows (MMPose's ``Pose2DInferencer``, ``inference_topdown``): they
+        are predicted single-frame, with a warning (once per model) naming the temporal entry
+        points, so that PoseWarper never runs single-frame without a word.
+        """
+        single = inputs.dim() == 4 or inputs.shape[1] == 1
+        if single and not self._warned_single_frame and not any(
+                'frame_weights' in sample.metainfo for sample in data_samples):
+            warnings.warn(SINGLE_FRAME_WARNING, UserWarning, stacklevel=2)
+            self._warned_single_frame = True
+        return super().predict(inputs, data_samples)
