@@ -228,7 +228,12 @@ def test_options_mirror_mmpose_inferencer_demo():
                              det_model='d.py', det_weights='d.pth', det_cat_ids=[0, 2],
                              show_progress=True)
     assert call_args['inputs'] == 'in.mp4' and call_args['pose_based_nms'] is True
-    assert call_args['temporal_window'] == 3 and call_args['frame_weights'] is None
+    # no --frame-weights: the window's default weights (not given at all)
+    assert call_args['temporal_window'] == 3 and 'frame_weights' not in call_args
+    assert call_args['tracking_thr'] == 0.3 and call_args['use_oks_tracking'] is False
+    # no --temporal-window: the config's window
+    assert 'temporal_window' not in infer.split_args(infer.parse_args(['in.mp4', '--pose2d',
+                                                                       'cfg.py']))[1]
     from posewarper.apis import PoseWarperInferencer
     accepted = (PoseWarperInferencer.preprocess_kwargs | PoseWarperInferencer.forward_kwargs
                 | PoseWarperInferencer.visualize_kwargs | PoseWarperInferencer.postprocess_kwargs)
