@@ -100,6 +100,37 @@ def test_loss_and_cycle_loss_reach_offset_layers(device):
         assert layer.weight.grad is not None and layer.weight.grad.abs().sum() > 0
 
 
+def test_frozen_warp_layers_train_the_deformable_convs_only():
+    """The official cycle fine-tune (FREEZE_WEIGHTS): residual blocks and offset convs get no
+    gradients, their BN still updates its statistics in training mode."""
+    torch.manual_seed(0)
+    head = PoseWarperHead(num_res_blocks=2, inner_channels=8, dilations=(1, 2),
+                          frozen_warp_layers=('offset_feats', 'offset_layers'),
+                          loss=dict(type='KeypointMSELoss', use_target_weight=True,
+                                    loss_weight=0.0),
+                          cycle_loss=dict(type='CycleConsistencyLoss', loss_weight=1.0))
+    head.init_weights()  # keeps requires_grad as set
+    with torch.no_grad():
+        for layer in head.offset_layers:
+            layer.weight.normal_(std=0.1)
+    head.train()
+    bn = head.offset_feats[0].bn1
+    before = bn.running_mean.clone()
+    losses = head.loss((torch.rand(4, 17, 8, 6), ), _samples(2, 17, (8, 6)))
+    sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+    trained = [n for n, p in head.named_parameters() if p.grad is not None]
+    assert trained == ['deform_conv_layers.0.weight', 'deform_conv_layers.1.weight']
+    assert all(p.grad.abs().sum() > 0 for p in head.deform_conv_layers.parameters())
+    assert not torch.equal(bn.running_mean, before)
+    assert head.frozen_warp_layers == ('offset_feats', 'offset_layers')
+
+
+@pytest.mark.parametrize('names', [('offsets', ), 'offset_feats', ('final_layer', )])
+def test_frozen_warp_layers_names_are_checked(names):
+    with pytest.raises(ValueError, match='frozen_warp_layers'):
+        PoseWarperHead(num_res_blocks=1, inner_channels=8, frozen_warp_layers=names)
+
+
 def test_aggregate_matches_weighted_sum_of_pairwise_warps(device):
     torch.manual_seed(0)
     head = PoseWarperHead(num_res_blocks=1, inner_channels=8, dilations=(1, 2)).eval()

@@ -56,6 +56,10 @@ class PoseWarperHead(HeatmapHead):
             flow, torchvision otherwise), ``'mmcv'``, ``'torchvision'`` or ``'pytorch'``. Same
             parameters and state-dict keys for all.
         im2col_step (int): mmcv's im2col batch chunk. Default: 80 (as MMPose's PoseWarperNeck).
+        frozen_warp_layers (Sequence[str]): Parts of the warp that get no gradients, among
+            ``'offset_feats'``, ``'offset_layers'`` and ``'deform_conv_layers'``; their BN still
+            follows the training mode. The official cycle fine-tune trains the deformable convs
+            alone: ``('offset_feats', 'offset_layers')``. Default: none.
         loss (dict): Pair loss between warped supporting heatmaps and the reference target.
         cycle_loss (dict, optional): Config of :class:`CycleConsistencyLoss`; ``None`` disables it.
         decoder (dict, optional): Heatmap codec used to decode predictions.
@@ -82,6 +86,7 @@ class PoseWarperHead(HeatmapHead):
                  deform_groups: Optional[int] = None,
                  deform_conv_backend: str = 'auto',
                  im2col_step: int = 80,
+                 frozen_warp_layers: Sequence[str] = (),
                  loss: ConfigType = dict(type='KeypointMSELoss', use_target_weight=True),
                  cycle_loss: OptConfigType = None,
                  decoder: OptConfigType = None,
@@ -119,6 +124,21 @@ class PoseWarperHead(HeatmapHead):
         self._heatmap_layers_frozen = False
         self._heatmap_bn_eval = True
         self._init_warp()
+        self.frozen_warp_layers = self._freeze_warp_layers(frozen_warp_layers)
+
+    #: The parts of the warp, in the order they run.
+    WARP_LAYERS = ('offset_feats', 'offset_layers', 'deform_conv_layers')
+
+    def _freeze_warp_layers(self, names: Sequence[str]) -> Tuple[str, ...]:
+        unknown = [name for name in names if name not in self.WARP_LAYERS]
+        if unknown or isinstance(names, str):
+            raise ValueError(f'frozen_warp_layers: expected names among {self.WARP_LAYERS}, '
+                             f'got {names!r}')
+        # requires_grad only, as the official FREEZE_WEIGHTS: BN keeps the training mode
+        for name in names:
+            for param in getattr(self, name).parameters():
+                param.requires_grad = False
+        return tuple(names)
 
     @staticmethod
     def _make_res_blocks(in_channels: int, channels: int, num_blocks: int) -> nn.Sequential:
