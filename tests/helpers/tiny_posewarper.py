@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 from mmpose.registry import MODELS
 
 from posewarper.utils import read_checkpoint
@@ -24,7 +25,8 @@ TINY_POSEWARPER_CFG = REPO_ROOT / 'configs' / 'tiny' / \
 def save_tiny_posewarper(path: Path, seed: int = 0) -> Path:
     """Write the tiny PoseWarper checkpoint (fp32) to ``path``; returns ``path``."""
     torch.manual_seed(seed)
-    model = MODELS.build(Config.fromfile(str(TINY_POSEWARPER_CFG)).model)
+    with DefaultScope.overwrite_default_scope('mmpose'):  # where the config's types live
+        model = MODELS.build(Config.fromfile(str(TINY_POSEWARPER_CFG)).model)
     stage1 = read_checkpoint(str(PRETRAINED_STAGE1))
     state = model.state_dict()
     for key, value in stage1['state_dict'].items():
