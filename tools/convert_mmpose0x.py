@@ -79,12 +79,8 @@ def is_plain(obj: Any) -> bool:
 
 def model_state_dict(config: str) -> Dict[str, torch.Tensor]:
     """State dict of the (randomly initialised) model of ``config``."""
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmpose.registry import MODELS
-    cfg = Config.fromfile(config)
-    init_default_scope(cfg.get('default_scope', 'mmpose'))
-    return MODELS.build(cfg.model).state_dict()
+    from posewarper.apis import init_model
+    return init_model(config).state_dict()
 
 
 @cli_main

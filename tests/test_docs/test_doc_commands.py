@@ -120,7 +120,8 @@ def test_ci_runs_setup_env():
 @pytest.mark.parametrize('block', BLOCKS, ids=str)
 def test_block_is_covered(block, monkeypatch):
     monkeypatch.setenv('LOCAL_RANK', '0')  # the tools' parse_args set it otherwise
-    tools = {name: None for name in ('train', 'test', 'convert_mmpose0x', 'infer')}
+    tools = {name: None
+             for name in ('train', 'test', 'convert_mmpose0x', 'infer', 'inferencer_demo')}
     for words in block.commands:
         cmd = _strip_env(words)
         # every repository path it names exists

@@ -12,6 +12,7 @@ from posewarper.apis import MMPoseInferencer
 from tests.helpers.generated_video import generated_video
 from tests.helpers.tiny_posewarper import TINY_POSEWARPER_CFG, save_tiny_posewarper
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 TINY_CFG = str(TINY_POSEWARPER_CFG)
 MMPOSE_DEMO = Path(mmpose.__file__).parent / '.mim' / 'demo' / 'inferencer_demo.py'
 
@@ -97,3 +98,24 @@ def test_one_line_errors(load_tool, tool_name, clip, tmp_path, capsys):
     assert f"cannot download the person detector's weights {url}" in \
         _one_line_error(capsys, f'{tool_name}.py')
     assert not list(tmp_path.iterdir())
+
+
+def test_docs_python_example(clip, tmp_path):
+    """docs/inference.md's MMPoseInferencer example, run as written with the tiny model."""
+    lines = (REPO_ROOT / 'docs' / 'inference.md').read_text().splitlines()
+    start = lines.index('<!-- cpu-test: tests/test_tools/test_inferencer_demo.py::'
+                        'test_docs_python_example -->') + 2
+    code = '\n'.join(lines[start:lines.index('```', start)])
+    code = code.replace("'configs/posewarper/posewarper_hrnet-w48_8xb8-20e_posetrack18-384x288.py'",
+                        repr(TINY_CFG))
+    code = re.sub(r"pose2d_weights='work_dirs/[^']*'", f'pose2d_weights={clip["weights"]!r}',
+                  code)
+    code = code.replace('det_model=None', "det_model='whole_image', device='cpu'")
+    code = code.replace("'my_video.mp4'", repr(clip['video']))
+    code = code.replace("'outputs/", repr(str(tmp_path) + '/')[:-1])
+    namespace = {}
+    exec(compile(code, 'docs/inference.md', 'exec'), namespace)
+    assert [p['track_id'] for p in namespace['people']] == [0]  # the last frame's person
+    assert {'keypoints', 'keypoint_scores', 'bbox'} <= set(namespace['people'][0])
+    assert json.loads((tmp_path / 'preds' / 'clip.json').read_text())['images'][6]['id'] == 6
+    assert (tmp_path / 'vis' / 'clip.mp4').is_file()
