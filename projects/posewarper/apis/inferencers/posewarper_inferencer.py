@@ -58,13 +58,9 @@ class PoseWarperInferencer(Pose2DInferencer):
     (``det_model``), else the whole frame (``det_model='whole_image'``). A frame without any box
     gets empty predictions with a warning.
 
-    Outputs (per input, written only when the whole input has been processed):
-    ``pred_out_dir/<name>.json``, PoseTrack18 predictions of every frame (``images`` with one entry
-    per frame named ``<name>/<frame>``, ``annotations`` with ``keypoints`` ``[x, y, score] × K``,
-    per-joint ``scores``, ``score`` = box score × mean joint score, ``bbox`` as xywh and
-    ``track_id``); ``vis_out_dir/<name>.mp4``, the video rendered by MMPose's
-    ``PoseLocalVisualizer`` (``vis_out_dir`` may also be a file name). Keypoints and boxes are
-    clipped to the frame.
+    Outputs, written only when the whole input has been processed: ``pred_out_dir/<name>.json``
+    (PoseTrack18 predictions of every frame, with track ids; see :class:`VideoOutputs`) and
+    ``vis_out_dir/<name>.mp4`` (drawn by MMPose's visualiser; ``vis_out_dir`` may be a file name).
 
     Args:
         model (str | dict | Config): PoseWarper config (path or object); a single-frame
@@ -86,9 +82,7 @@ class PoseWarperInferencer(Pose2DInferencer):
             Default: the config's test window (``frame_offsets`` / ``frame_weights`` of its test
             dataset; the single frame for a config without one).
         frame_weights (Sequence[float], optional): ``2k + 1`` weights for offsets
-            ``0, -1, 1, ..., -k, k`` summing to 1. Default: the config's weights for its own
-            window, the official ``0.3, 0.25, 0.25, 0.1, 0.1`` for ``k = 2``, triangular
-            ``(k + 1 - |δ|)`` normalised otherwise.
+            ``0, -1, 1, ..., -k, k`` summing to 1. Default: see :func:`frame_window`.
         use_oks_tracking (bool): Link people across frames by keypoint OKS instead of box IoU.
             Default: False.
         tracking_thr (float): Smallest IoU / OKS that continues a track. Default: 0.3.
