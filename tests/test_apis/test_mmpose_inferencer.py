@@ -1,6 +1,7 @@
 """MMPose's entry points and PoseWarper: our drop-in MMPoseInferencer runs it temporally, and
 MMPose's stock one runs every shipped config without crashing, never single-frame without a
 word."""
+import json
 import warnings
 from pathlib import Path
 
@@ -55,6 +56,12 @@ def test_temporal_window_aggregates(checkpoint, video):
     frames = [cv2.imread(str(p)) for p in video['paths']]
     kwargs = dict(bboxes=video['boxes'], return_datasamples=True)
     got = list(ours(frames, temporal_window=2, **kwargs))
+    # the window given to the constructor, as a new user might: the default of every call
+    default = MMPoseInferencer(pose2d=TINY_CFG, pose2d_weights=checkpoint,
+                               det_model='whole_image', device='cpu', temporal_window=2)
+    for a, b in zip(got, default(frames, **kwargs)):
+        np.testing.assert_array_equal(a['predictions'][0].pred_instances.keypoints,
+                                      b['predictions'][0].pred_instances.keypoints)
     expected = list(direct(frames, temporal_window=2, **kwargs))
     single = list(ours(frames, temporal_window=0, **kwargs))
     assert len(got) == len(frames)
@@ -70,8 +77,10 @@ def test_temporal_window_aggregates(checkpoint, video):
 def test_single_frame_configs_refuse_a_temporal_window(video):
     ours = MMPoseInferencer(pose2d=STAGE1_CFG, det_model='whole_image', device='cpu')
     assert type(ours.inferencer).__name__ == 'Pose2DInferencer'
-    with pytest.raises(ValueError, match='temporal aggregation needs a PoseWarper config'):
+    with pytest.raises(ValueError, match='only a PoseWarper config aggregates frames'):
         next(ours(str(video['paths'][0]), temporal_window=2))
+    with pytest.raises(ValueError, match='only a PoseWarper config aggregates frames'):
+        MMPoseInferencer(pose2d=STAGE1_CFG, det_model='whole_image', temporal_window=1)
     # window 0 (or none) is MMPose's ordinary single-frame run
     assert len(next(ours(str(video['paths'][0]), temporal_window=0))['predictions'][0]) == 1
 
@@ -131,3 +140,25 @@ def test_init_model_is_strict(tmp_path):
         init_model(TINY_CFG, str(tmp_path / 'x.pth'))
     with pytest.raises(FileNotFoundError, match='config not found'):
         init_model(str(tmp_path / 'none.py'))
+
+
+@pytest.mark.slow
+def test_w48_on_the_posetrack_clip(posetrack_mini, tmp_path):
+    """What a new user runs: the W48 PoseWarper config on the real PoseTrack18 clip, temporal
+    window 2, predictions and a video (random weights: only the run is checked)."""
+    clip = posetrack_mini / 'videos' / '000001_mpiinew_test'
+    config = REPO_ROOT / 'configs' / 'posewarper' / \
+        'posewarper_hrnet-w48_8xb8-20e_posetrack18-384x288.py'
+    inferencer = MMPoseInferencer(pose2d=str(config), det_model='whole_image', device='cpu',
+                                  temporal_window=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        results = list(inferencer(str(clip / f'{clip.name}.mp4'), out_dir=str(tmp_path)))
+    assert SINGLE_FRAME_WARNING not in [str(w.message) for w in caught]  # it aggregated
+    assert [r['frame_id'] for r in results] == list(range(5))
+    doc = json.loads((tmp_path / 'predictions' / f'{clip.name}.json').read_text())
+    names = [im['file_name'] for im in doc['images']]
+    assert names == [f'{clip.name}/{i:06d}.jpg' for i in range(5)]
+    cap = cv2.VideoCapture(str(tmp_path / 'visualizations' / f'{clip.name}.mp4'))
+    assert cap.get(cv2.CAP_PROP_FRAME_COUNT) == 5
+    cap.release()

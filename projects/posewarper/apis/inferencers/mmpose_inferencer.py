@@ -1,6 +1,6 @@
 """MMPoseInferencer: MMPose's unified inferencer, running PoseWarper configs temporally."""
 import os.path as osp
-from typing import Generator, List, Optional, Type, Union
+from typing import Generator, List, Optional, Sequence, Type, Union
 
 from mmengine.config import Config, ConfigDict
 from mmengine.infer.infer import ModelType
@@ -53,12 +53,16 @@ class MMPoseInferencer(_MMPoseInferencer):
     (the PoseTrack json and the video, atomically).
 
     Call arguments besides MMPose's: ``temporal_window``, ``frame_weights`` (see
-    :class:`PoseWarperInferencer`). Given for a model that cannot aggregate frames (a
-    single-frame config), a window other than 0 is an error, not silently dropped.
+    :class:`PoseWarperInferencer`); given to the constructor, they are the defaults of every
+    call. Given for a model that cannot aggregate frames (a single-frame config), a window other
+    than 0 is an error, not silently dropped.
 
     Args:
         pose2d, pose2d_weights, pose3d, pose3d_weights, device, scope, det_model,
             det_weights, det_cat_ids, show_progress: As MMPose's ``MMPoseInferencer``.
+        temporal_window (int, optional): Default window ``-k..k`` of the calls; default: the
+            config's test window.
+        frame_weights (Sequence[float], optional): Default weights of that window.
     """
 
     preprocess_kwargs: set = (_MMPoseInferencer.preprocess_kwargs
@@ -79,9 +83,14 @@ class MMPoseInferencer(_MMPoseInferencer):
                  det_model: Optional[Union[ModelType, str]] = None,
                  det_weights: Optional[str] = None,
                  det_cat_ids: Optional[Union[int, List]] = None,
-                 show_progress: bool = False) -> None:
+                 show_progress: bool = False,
+                 temporal_window: Optional[int] = None,
+                 frame_weights: Optional[Sequence[float]] = None) -> None:
+        self._window = {k: v for k, v in (('temporal_window', temporal_window),
+                                          ('frame_weights', frame_weights)) if v is not None}
         inferencer = config_inferencer(pose2d) if pose3d is None else None
         if inferencer is None:
+            self._check_single_frame(self._window)
             super().__init__(pose2d, pose2d_weights, pose3d, pose3d_weights, device, scope,
                              det_model, det_weights, det_cat_ids, show_progress)
             return
@@ -95,6 +104,15 @@ class MMPoseInferencer(_MMPoseInferencer):
     @property
     def _temporal(self) -> bool:
         return isinstance(self.inferencer, PoseWarperInferencer)
+
+    @staticmethod
+    def _check_single_frame(kwargs: dict) -> None:
+        """A window other than the single frame for a model that cannot aggregate frames is an
+        error (MMPose would drop the option without a word)."""
+        window, weights = kwargs.get('temporal_window'), kwargs.get('frame_weights')
+        if window not in (None, 0) or (weights is not None and len(weights) > 1):
+            raise ValueError(f'temporal_window={window}, frame_weights={weights}: only a '
+                             'PoseWarper config aggregates frames; this model runs single frames')
 
     def postprocess(self, *args, **kwargs) -> dict:
         """The wrapped inferencer's (it records the frame for its json)."""
@@ -110,13 +128,11 @@ class MMPoseInferencer(_MMPoseInferencer):
 
     def __call__(self, inputs, return_datasamples: bool = False, batch_size: int = 1,
                  out_dir: Optional[str] = None, **kwargs) -> Generator[dict, None, None]:
+        kwargs = {**self._window, **kwargs}
         if not self._temporal:
-            window = kwargs.pop('temporal_window', None)
-            weights = kwargs.pop('frame_weights', None)
-            if window not in (None, 0) or (weights is not None and len(weights) > 1):
-                raise ValueError(
-                    f'temporal_window={window}: {type(self.inferencer).__name__} runs single '
-                    'frames; temporal aggregation needs a PoseWarper config')
+            self._check_single_frame(kwargs)
+            kwargs.pop('temporal_window', None)
+            kwargs.pop('frame_weights', None)
             yield from super().__call__(inputs, return_datasamples, batch_size, out_dir,
                                         **kwargs)
             return
