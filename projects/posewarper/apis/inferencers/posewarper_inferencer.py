@@ -143,8 +143,10 @@ class PoseWarperInferencer(Pose2DInferencer):
         # strict, unlike mmengine's loading: a checkpoint of another model is refused
         load_weights(model, self._weights, cfg)
 
-    def _init_detector(self, det_model=None, det_weights=None, det_cat_ids=None,
-                       device=None) -> None:
+    def _init_detector(self, det_model: Optional[Union[ModelType, str]] = None,
+                       det_weights: Optional[str] = None,
+                       det_cat_ids: Optional[Union[int, Tuple]] = None,
+                       device: Optional[str] = None) -> None:
         try:
             super()._init_detector(det_model, det_weights, det_cat_ids, device)
         except URLError as e:  # urllib names the reason, not the URL
@@ -197,7 +199,8 @@ class PoseWarperInferencer(Pose2DInferencer):
                                                 or DEFAULT_FPS))
 
     @staticmethod
-    def _frame_and_name(item, index: int) -> Tuple[np.ndarray, str]:
+    def _frame_and_name(item: Union[Tuple[np.ndarray, str], str, np.ndarray],
+                        index: int) -> Tuple[np.ndarray, str]:
         """A frame of :meth:`_inputs_to_list` (or of MMPose's lists: paths, arrays)."""
         if isinstance(item, tuple):
             return item
