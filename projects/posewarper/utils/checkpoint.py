@@ -22,7 +22,7 @@ import pickle
 import re
 import sys
 from collections import OrderedDict
-from typing import Any, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Any, Collection, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -163,6 +163,14 @@ def _may_exist(name: str) -> bool:
     return not inspect.ismodule(obj)
 
 
+def _newer_torch_format(error: Exception) -> Optional[Tuple[int, int]]:
+    """``(file's format version, newest this torch reads)`` when torch refused a zip checkpoint
+    for being written by a newer torch (its message), else None."""
+    found = re.search(r'PyTorch file with version (\d+), but the maximum supported version for '
+                      r'reading is (\d+)', str(error))
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
 def read_checkpoint(filename: str, map_location: str = 'cpu') -> Mapping:
     """Read a checkpoint (path or URL, as mmengine does) under torch's safe unpickler.
 
@@ -190,6 +198,12 @@ def read_checkpoint(filename: str, map_location: str = 'cpu') -> Mapping:
         refused = _refused_global(e)
         if refused is not None:
             raise UnsafeCheckpointError(filename, refused) from e
+        newer = _newer_torch_format(e)
+        if newer is not None:
+            raise ValueError(f'checkpoint {filename} was written by a newer torch than this one: '
+                             f'serialization format version {newer[0]}, torch '
+                             f'{torch.__version__} reads up to version {newer[1]}; upgrade '
+                             'torch, or load and re-save it with the torch that wrote it') from e
         raise ValueError(f'not a checkpoint (corrupt or truncated): {filename}') from e
     if not isinstance(checkpoint, Mapping):
         raise ValueError(f'checkpoint {filename} holds no state dict')
@@ -199,7 +213,8 @@ def read_checkpoint(filename: str, map_location: str = 'cpu') -> Mapping:
 def load_pose_weights(model: nn.Module,
                       checkpoint: Union[str, Mapping],
                       name: Optional[str] = None,
-                      config_name: Optional[str] = None) -> Mapping:
+                      config_name: Optional[str] = None,
+                      allowed_missing: Collection[str] = ()) -> Mapping:
     """Load a checkpoint into a pose model, strictly: every weight present, with its shape.
 
     MMPose and mmengine load non-strictly and only log mismatches, which would leave layers at
@@ -214,6 +229,9 @@ def load_pose_weights(model: nn.Module,
         checkpoint (str | Mapping): A path / URL, or an already read checkpoint.
         name (str, optional): How to call the checkpoint in errors; default its path.
         config_name (str, optional): The config the model was built from, for errors.
+        allowed_missing (Collection[str]): Weights of the model the checkpoint may lack (they
+            keep their current values), e.g. the warping head a stage-2 training learns from
+            scratch (:func:`~.checkpoint_match.check_checkpoint_for_config`).
 
     Returns:
         Mapping: The checkpoint (its ``meta`` carries e.g. ``dataset_meta``).
@@ -238,6 +256,7 @@ def load_pose_weights(model: nn.Module,
     elif is_official_state_dict(state_dict):
         state_dict, _ = convert_official_state_dict(state_dict)
     match = match_state_dict(state_dict, model.state_dict())
+    match['missing'] = [k for k in match['missing'] if k not in allowed_missing]
     problems = [f'{len(match[kind])} {what} ({_examples(match[kind])})'
                 for kind, what in (('missing', 'weight(s) of the model are missing'),
                                    ('shape_mismatch', 'weight(s) have another shape'),
@@ -249,5 +268,5 @@ def load_pose_weights(model: nn.Module,
                          f'{config}: ' + '; '.join(problems))
     if metadata is not None:
         state_dict._metadata = metadata
-    _load_checkpoint_to_model(model, dict(state_dict=state_dict), strict=True)
+    _load_checkpoint_to_model(model, dict(state_dict=state_dict), strict=not allowed_missing)
     return checkpoint
