@@ -7,6 +7,7 @@ joints, and AP is the area under the monotone precision envelope, in percent.
 """
 import json
 import math
+import re
 import shutil
 
 import numpy as np
@@ -262,8 +263,8 @@ def test_gt_person_without_joints_keeps_frame():
     assert res['Total'] == 50.0
 
 
-def test_frames_paired_by_position():
-    # Prediction image ids need not match the GT's: frames are paired by their position.
+def test_frames_paired_by_file_name_when_ids_differ():
+    # Prediction image ids need not match the GT's: frames are then paired by file name.
     gt = video([[person(joints_at(0))], [person(joints_at(0, 500))]])
     pred = video([[person(joints_at(0), 0.5)], [person(joints_at(0, 500), 0.5)]])
     for idx, image in enumerate(pred['images']):
@@ -271,6 +272,60 @@ def test_frames_paired_by_position():
     for ann in pred['annotations']:
         ann['image_id'] = 77 + ann['image_id'] - 1000
     assert compute_ap({'v.json': gt}, {'v.json': pred})['Total'] == 100.0
+
+
+@pytest.mark.parametrize('keep_ids', [True, False])
+def test_frames_paired_by_identity_not_position(keep_ids):
+    # poseval pairs frame i with frame i: a prediction listed in another order would score
+    # against the wrong frames. Ours pairs by id (or by file name) and scores 100.
+    frames = [[person(joints_at(0, 50 * k))] for k in range(6)]
+    gt = video(frames)
+    pred = copy_with_scores(gt)
+    pred['images'].reverse()
+    if not keep_ids:
+        for image in pred['images']:
+            image['id'] += 500
+        for ann in pred['annotations']:
+            ann['image_id'] += 500
+    assert compute_ap({'v.json': gt}, {'v.json': pred})['Total'] == 100.0
+
+
+@pytest.mark.parametrize('edit, message', [
+    (lambda p: p['images'].pop(), r'misses GT frame image id=1001'),
+    (lambda p: p['images'].append(dict(p['images'][0], id=5, file_name='images/val/'
+                                       '000001_mpii_test/000009.jpg')),
+     r'adds frame image id=5 \(images/val/000001_mpii_test/000009.jpg\)'),
+    (lambda p: [im.update(file_name=im['file_name'].replace('000001_mpii', '000002_mpii'))
+                for im in p['images']], r"names video '000002_mpii_test'"),
+    (lambda p: p['images'][0].update(file_name='images/val/000001_mpii_test/000001.jpg'),
+     r'ids and file names disagree'),
+])
+def test_unpairable_prediction_refused(edit, message):
+    gt = video([[person(joints_at(0))], [person(joints_at(0, 500))]])
+    pred = copy_with_scores(gt)
+    edit(pred)
+    pred['annotations'] = [a for a in pred['annotations']
+                           if a['image_id'] in {im['id'] for im in pred['images']}]
+    with pytest.raises(ValueError) as e:
+        compute_ap({'v.json': gt}, {'v.json': pred}, {'v.json': 'gt.json'},
+                   {'v.json': 'pred.json'})
+    assert str(e.value).startswith('pred.json: field "images"'), str(e.value)
+    assert re.search(message, str(e.value)), str(e.value)
+
+
+def test_zero_size_head_box_refused():
+    gt = video([[person(joints_at(0), head_box=[10, 10, 0, 0])]])
+    with pytest.raises(ValueError, match=r'bbox_head.*image id=1000.*zero size'):
+        compute_ap({'v.json': gt}, {'v.json': copy_with_scores(gt)})
+
+
+def test_duplicate_video_ids_refused():
+    a, b = video([[person(joints_at(0))]]), video([[person(joints_at(0))]], name='other')
+    for doc in (a, b):
+        doc['images'][0]['vid_id'] = '7'
+    with pytest.raises(ValueError, match=r"b\.json.*vid_id '7' is also the video of a\.json"):
+        compute_ap({'a.json': a, 'b.json': b}, {'a.json': copy_with_scores(a),
+                                                'b.json': copy_with_scores(b)})
 
 
 def test_exact_score_ties():

@@ -56,7 +56,7 @@ def test_frame_count_mismatch(dirs):
         doc['annotations'] = [a for a in doc['annotations'] if a['image_id'] != last['id']]
 
     _edit_pred(dirs[1], drop_last_frame)
-    with pytest.raises(ValueError, match=r'pred[/\\]vid\.json.*images.*1 prediction frames but 2'):
+    with pytest.raises(ValueError, match=r'pred[/\\]vid\.json.*images.*misses GT frame'):
         evaluate_posetrack_ap(str(dirs[0]), str(dirs[1]))
 
 

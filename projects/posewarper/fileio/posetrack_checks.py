@@ -110,7 +110,7 @@ class _Checker:
                     if not _is_finite(size) or size <= 0:
                         raise self.fail(where, field, f'expected a positive number, got {size!r}')
             name = image.get('file_name')
-            # a prediction's frames are paired with the GT by position, not by name
+            # a prediction needs no file name: its frames are paired with the GT by image id
             if self.role != 'prediction' and (not isinstance(name, str)
                                               or not osp.basename(osp.dirname(name))):
                 raise self.fail(where, 'file_name', f'{name!r} is not <video folder>/<frame '

@@ -6,8 +6,10 @@ code. It is not on PyPI and needs ``shapely``, so this module re-implements its 
 files (COCO-like: ``images``, ``annotations``, ``categories``):
 
 1. Every annotation is converted to the 15-joint PoseTrack17 set (:mod:`.posetrack_frames`).
-2. GT frames with no annotated person are skipped, together with the prediction frame at the same
-   position. ``is_labeled`` is not consulted.
+2. Each GT frame is paired with its prediction frame by image id or file name
+   (:mod:`.posetrack_pairing`; poseval pairs them by position, which scores a prediction listed
+   in another order against the wrong frames). GT frames with no annotated person are skipped,
+   together with their prediction frame. ``is_labeled`` is not consulted.
 3. Joints strictly inside an ignore region of the GT frame (:mod:`.polygon`) are removed from
    GT and predictions; a person left without joints is removed.
 4. In each frame, every prediction is assigned to the GT person with the highest PCKh (the share of
@@ -24,7 +26,9 @@ Where ``poseval`` would crash or assert on malformed input, a :class:`ValueError
 file and the field is raised instead. A few inputs that poseval would handle silently are also
 refused rather than guessed at: a file whose images come from several video folders (poseval
 keeps the first video only), a ``scores`` list of the wrong length, and a keypoint name listed
-twice. A GT person without joints needs no head box (poseval would crash on it). Files are
+twice, a GT head box of zero size (poseval silently counts its person as missed), and two GT
+files holding the same video. A GT person without joints needs no head box (poseval would crash
+on it). Files are
 validated when read (:func:`posewarper.fileio.check_posetrack_document`). One result differs from
 poseval on purpose: when no frame has a GT person at all, nothing can be evaluated and every value
 is NaN (``null`` in json), where poseval reports 0.
@@ -38,6 +42,7 @@ import numpy as np
 from ...fileio import load_posetrack_dirs
 from .polygon import points_strictly_in_polygon
 from .posetrack_frames import NUM_JOINTS, Person, fail, parse_video
+from .posetrack_pairing import pair_frames
 
 # Reported groups, each the mean of these joint ids, in poseval's order (it matters for the last
 # bit of the float mean).
@@ -140,6 +145,32 @@ def _match_frame(gts: List[Person], preds: List[Person], file: str,
     return labels
 
 
+def _check_head_boxes(gts: List[Person], file: str, image_id) -> None:
+    """Refuse a GT person with joints whose head box has zero size: its PCKh threshold is 0,
+    so no prediction could ever match it (poseval scores it silently as missed)."""
+    for gt in gts:
+        if gt.valid.any() and gt.head_box is not None and not _head_size(gt.head_box) > 0:
+            raise fail(file, 'bbox_head', f'image id={image_id!r}: a GT person with joints has '
+                       f'a head box of zero size {list(gt.head_box)} (x1, y1, x2, y2): its PCKh '
+                       'threshold would be 0 and no prediction could match it')
+
+
+def _check_distinct_videos(gt_videos: Dict[str, dict], gt_files: Dict[str, str]) -> None:
+    """Refuse two GT files that hold the same video (``vid_id``): its frames and persons would
+    be counted twice."""
+    seen: Dict[Tuple[str, str], str] = {}
+    for name in sorted(gt_videos):
+        images = gt_videos[name].get('images') or []
+        keys = {('vid_id', str(im['vid_id'])) for im in images
+                if isinstance(im, dict) and im.get('vid_id') is not None}
+        for key in sorted(keys):
+            if key in seen:
+                raise fail(gt_files.get(name, name), 'images', f'{key[0]} {key[1]!r} is also '
+                           f'the video of {gt_files.get(seen[key], seen[key])}: each GT file '
+                           'must hold its own video')
+            seen[key] = name
+
+
 def _voc_ap(scores: np.ndarray, labels: np.ndarray, num_gt: float) -> float:
     """VOC average precision in percent for one joint.
 
@@ -192,6 +223,7 @@ def compute_joint_ap(gt_videos: Dict[str, dict],
     Raises:
         ValueError: On a missing or unknown video, a frame count mismatch or malformed content.
     """
+    _check_distinct_videos(gt_videos, gt_files or {})
     missing = sorted(set(gt_videos) - set(pred_videos))
     if missing:
         raise ValueError(f'prediction file missing for GT video(s): {missing}')
@@ -213,13 +245,14 @@ def compute_joint_ap(gt_videos: Dict[str, dict],
         pred_file = pred_files.get(name, f'{name} (prediction)')
         gt_frames = parse_video(gt_videos[name], gt_file, is_gt=True)
         pr_frames = parse_video(pred_videos[name], pred_file, is_gt=False)
-        if len(gt_frames) != len(pr_frames):
-            raise fail(pred_file, 'images', f'{len(pr_frames)} prediction frames but '
-                       f'{len(gt_frames)} GT frames in {gt_file}; frames are paired by position')
-        for idx, (gt_frame, pr_frame) in enumerate(zip(gt_frames, pr_frames)):
+        pairs = pair_frames(gt_videos[name], pred_videos[name], gt_file, pred_file)
+        gt_images = gt_videos[name]['images']
+        for idx, (gt_frame, pr_idx) in enumerate(zip(gt_frames, pairs)):
+            pr_frame = pr_frames[pr_idx]
             # Frames without GT persons are skipped, whatever their predictions.
             if not gt_frame.persons:
                 continue
+            _check_head_boxes(gt_frame.persons, gt_file, gt_images[idx].get('id'))
             gts, preds = gt_frame.persons, pr_frame.persons
             if gt_frame.regions:
                 for region in gt_frame.regions:
@@ -302,7 +335,7 @@ def evaluate_posetrack_ap(gt_dir: str, pred_dir: str) -> Dict[str, float]:
     Args:
         gt_dir (str): Folder of PoseTrack18 GT files, one ``<video>.json`` per video.
         pred_dir (str): Folder of PoseTrack18 prediction files with the same names, each covering
-            every frame of its GT file in the same order.
+            every frame of its GT file (paired by image id or file name, in any order).
 
     Returns:
         dict[str, float]: ``Head, Shou, Elb, Wri, Hip, Knee, Ankl, Total`` AP in percent.
