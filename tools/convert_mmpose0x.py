@@ -17,9 +17,10 @@ from typing import Any, Dict, Mapping
 
 import torch
 
-from posewarper.fileio import atomic_output, check_output_path
+from posewarper.fileio import atomic_output
 from posewarper.utils.checkpoint import UnsafeCheckpointError, read_checkpoint
 from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli_guards import Input, Output, guard_outputs
 from posewarper.utils.mmpose0x import (convert_mmpose0x_state_dict, match_state_dict,
                                        unwrap_checkpoint)
 from posewarper.utils.official import convert_official_state_dict, is_official_state_dict
@@ -86,7 +87,14 @@ def model_state_dict(config: str) -> Dict[str, torch.Tensor]:
 @cli_main
 def main(argv=None) -> int:
     args = parse_args(argv)
-    check_output_path(args.dst, 'OUT')
+    with guard_outputs([Output(args.dst, 'OUT')],
+                       [Input(args.src, 'IN'), Input(args.config or '', '--config')]):
+        return convert(args)
+
+
+def convert(args: argparse.Namespace) -> int:
+    """Convert IN, compare it with ``--config``'s model, then write OUT; with ``--strict``,
+    a mismatch writes nothing."""
     checkpoint = load_checkpoint_file(args.src, args.trust_pickle)
     if not isinstance(checkpoint, Mapping):
         raise ValueError(f'checkpoint {args.src} holds no state dict')
@@ -98,25 +106,29 @@ def main(argv=None) -> int:
     # only plain entries, so the output always loads with torch's safe unpickler
     meta = {k: v for k, v in meta.items() if is_plain(v)} if isinstance(meta, dict) else {}
     meta['converted_from'] = dict(format=source_format, file=osp.basename(args.src))
-    save_atomic(dict(state_dict=state_dict, meta=meta), args.dst)
+    # compared before writing: a --strict failure must not leave OUT behind
+    match = match_state_dict(state_dict, model_state_dict(args.config)) if args.config else None
+    problems = match and (match['missing'] or match['unexpected'] or match['shape_mismatch'])
+    refused = bool(args.strict and problems)
+    if not refused:
+        save_atomic(dict(state_dict=state_dict, meta=meta), args.dst)
 
     print(f'{source_format} layout: {len(report["renamed"])} keys renamed, '
-          f'{len(report["kept"])} kept, {len(report["dropped"])} dropped -> {args.dst}')
+          f'{len(report["kept"])} kept, {len(report["dropped"])} dropped -> '
+          + ('nothing written (--strict)' if refused else args.dst))
     for old, new in report['renamed']:
         print(f'  renamed  {old} -> {new}')
     for key in report['dropped']:
         print(f'  dropped  {key}')
-    if not args.config:
+    if match is None:
         return 0
-    match = match_state_dict(state_dict, model_state_dict(args.config))
     print(f'against {args.config}: {len(match["matched"])} mapped, {len(match["missing"])} '
           f'missing, {len(match["unexpected"])} unexpected, '
           f'{len(match["shape_mismatch"])} shape mismatches')
     for kind in ('missing', 'unexpected', 'shape_mismatch'):
         for key in match[kind]:
             print(f'  {kind}  {key}')
-    problems = match['missing'] or match['unexpected'] or match['shape_mismatch']
-    return 1 if args.strict and problems else 0
+    return 1 if refused else 0
 
 
 if __name__ == '__main__':

@@ -14,8 +14,9 @@ import sys
 from typing import Dict, List, Optional
 
 from posewarper.evaluation.functional import evaluate_posetrack_ap
-from posewarper.fileio import check_output_path, write_json_atomic
+from posewarper.fileio import write_json_atomic
 from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli_guards import Input, Output, guard_outputs
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -40,11 +41,12 @@ def format_table(results: Dict[str, float]) -> str:
 @cli_main
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    check_output_path(args.out, '--out')
-    results = evaluate_posetrack_ap(args.gt_dir, args.pred_dir)
-    # Strict json has no NaN; an undefined AP (a joint without any GT) is written as null.
-    out = {k: (None if math.isnan(v) else float(v)) for k, v in results.items()}
-    write_json_atomic(args.out, out, indent=4)
+    with guard_outputs([Output(args.out, '--out')],
+                       [Input(args.gt_dir, '--gt-dir'), Input(args.pred_dir, '--pred-dir')]):
+        results = evaluate_posetrack_ap(args.gt_dir, args.pred_dir)
+        # Strict json has no NaN; an undefined AP (a joint without any GT) is written as null.
+        out = {k: (None if math.isnan(v) else float(v)) for k, v in results.items()}
+        write_json_atomic(args.out, out, indent=4)
     print(format_table(results))
     print(f'results written to {args.out}')
     return 0

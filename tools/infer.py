@@ -20,8 +20,9 @@ import os.path as osp
 import sys
 from typing import List, Optional, Tuple
 
-from posewarper.fileio import check_output_path
 from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli_args import finite_float, non_negative_int, positive_int, unit_float
+from posewarper.utils.cli_guards import Input, Output, check_device, guard_outputs
 
 #: Options given to the inferencer's constructor; the others go to its call.
 INIT_ARGS = ('pose2d', 'pose2d_weights', 'scope', 'device', 'det_model', 'det_weights',
@@ -54,17 +55,17 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     # call args
     parser.add_argument(
         '--temporal-window',
-        type=int,
+        type=non_negative_int,
         help="aggregate offsets -k..k (0: single frame); default: the config's test window "
         '(the PoseWarper configs: k=2 with the official weights 0.3/0.25/0.25/0.1/0.1)')
     parser.add_argument(
         '--frame-weights',
-        type=float,
+        type=finite_float(0.0),
         nargs='+',
         help='2k+1 weights for offsets 0, -1, 1, ..., -k, k, summing to 1 (default: official '
         'for k=2, triangular k+1-|d| normalised otherwise)')
     parser.add_argument(
-        '--tracking-thr', type=float, default=0.3,
+        '--tracking-thr', type=unit_float, default=0.3,
         help='smallest box IoU (or OKS) between frames that continues a track')
     parser.add_argument(
         '--use-oks-tracking', action='store_true',
@@ -72,13 +73,18 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--show', action='store_true', help='display the video in a window')
     parser.add_argument('--draw-bbox', action='store_true', help='draw the person boxes')
     parser.add_argument('--draw-heatmap', action='store_true', help='draw the heatmaps')
-    parser.add_argument('--bbox-thr', type=float, default=0.3, help='detection score threshold')
-    parser.add_argument('--nms-thr', type=float, default=0.3, help='IoU threshold of box NMS')
+    parser.add_argument(
+        '--bbox-thr', type=unit_float, default=0.3, help='detection score threshold')
+    parser.add_argument(
+        '--nms-thr', type=unit_float, default=0.3, help='IoU threshold of box NMS')
     parser.add_argument(
         '--pose-based-nms', type=_bool, default=False, help='pose-based NMS (true/false)')
-    parser.add_argument('--kpt-thr', type=float, default=0.3, help='keypoints drawn above it')
-    parser.add_argument('--radius', type=int, default=3, help='keypoint radius of the drawing')
-    parser.add_argument('--thickness', type=int, default=1, help='link thickness of the drawing')
+    parser.add_argument(
+        '--kpt-thr', type=unit_float, default=0.3, help='keypoints drawn above it')
+    parser.add_argument(
+        '--radius', type=positive_int, default=3, help='keypoint radius of the drawing')
+    parser.add_argument(
+        '--thickness', type=positive_int, default=1, help='link thickness of the drawing')
     parser.add_argument(
         '--skeleton-style', default='mmpose', choices=['mmpose', 'openpose'], help='skeleton')
     parser.add_argument(
@@ -89,8 +95,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--pred-out-dir', default='', help='folder for the PoseTrack18 json predictions')
     add_debug_argument(parser)
     args = parser.parse_args(argv)
-    if args.temporal_window is not None and args.temporal_window < 0:
-        parser.error(f'--temporal-window must be >= 0, got {args.temporal_window}')
     return args
 
 
@@ -107,19 +111,43 @@ def split_args(args: argparse.Namespace) -> Tuple[dict, dict]:
     return init_args, call_args
 
 
+def output_files(args: argparse.Namespace) -> List[Output]:
+    """The files the run writes: ``<pred-out-dir>/<name>.json`` and ``<vis-out-dir>/<name>.mp4``
+    (or ``--vis-out-dir`` itself when it names a file), ``<name>`` the input's (what
+    :func:`~posewarper.apis.inferencers.frame_sources.open_frame_source` names it)."""
+    source = args.inputs.rstrip('/\\') or args.inputs
+    if source.lower().startswith('webcam'):
+        name = 'webcam'
+    elif osp.isdir(source):
+        name = osp.basename(osp.normpath(source))
+    else:
+        name = osp.splitext(osp.basename(source))[0]
+    outputs = []
+    if args.pred_out_dir:
+        outputs += [Output(args.pred_out_dir, '--pred-out-dir', folder=True),
+                    Output(osp.join(args.pred_out_dir, f'{name}.json'), 'the prediction json')]
+    if args.vis_out_dir:
+        if osp.splitext(args.vis_out_dir)[1]:
+            outputs.append(Output(args.vis_out_dir, '--vis-out-dir'))
+        else:
+            outputs += [Output(args.vis_out_dir, '--vis-out-dir', folder=True),
+                        Output(osp.join(args.vis_out_dir, f'{name}.mp4'), 'the rendered video')]
+    return outputs
+
+
 @cli_main
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    check_device(args.device)
     init_args, call_args = split_args(args)
-    if args.pred_out_dir:
-        check_output_path(args.pred_out_dir, '--pred-out-dir', folder=True)
-    if args.vis_out_dir:
-        check_output_path(args.vis_out_dir, '--vis-out-dir',
-                          folder=not osp.splitext(args.vis_out_dir)[1])
-    from posewarper.apis import PoseWarperInferencer  # heavy: after the arguments are checked
-    inferencer = PoseWarperInferencer(**init_args)
-    for _ in inferencer(**call_args):
-        pass
+    inputs = [Input(args.inputs, 'input'), Input(args.pose2d, '--pose2d'),
+              Input(args.pose2d_weights or '', '--pose2d-weights'),
+              Input(args.det_weights or '', '--det-weights')]
+    with guard_outputs(output_files(args), inputs):
+        from posewarper.apis import PoseWarperInferencer  # heavy: after the checks
+        inferencer = PoseWarperInferencer(**init_args)
+        for _ in inferencer(**call_args):
+            pass
     return 0
 
 

@@ -20,6 +20,8 @@ from typing import List, Optional
 from posewarper.propagation import METHODS, MODEL_METHODS, propagate_annotations
 from posewarper.propagation.runner import FRAME_SELECTIONS
 from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli_args import finite_float, non_negative_int, positive_int, seed_int
+from posewarper.utils.cli_guards import Input, Output, check_device, guard_outputs
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -34,13 +36,13 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--config', help='model config (posewarper: stage 2; single-frame: '
                         'stage 1)')
     parser.add_argument('--checkpoint', help='model checkpoint')
-    parser.add_argument('--max-offset', type=int, default=3,
+    parser.add_argument('--max-offset', type=positive_int, default=3,
                         help='propagate to frames at most this many frames from a labelled '
                         'frame (default: 3, as the paper)')
-    parser.add_argument('--label-interval', type=int, default=None,
+    parser.add_argument('--label-interval', type=positive_int, default=None,
                         help='keep every K-th annotated frame of each video as labelled '
                         '(default: all annotated frames, i.e. --ann-file is sparse)')
-    parser.add_argument('--label-phase', type=int, default=0,
+    parser.add_argument('--label-phase', type=non_negative_int, default=0,
                         help='position of the first labelled frame among the annotated ones')
     parser.add_argument('--frame-selection', choices=FRAME_SELECTIONS, default='interval',
                         help='interval: every --label-interval-th annotated frame (or the '
@@ -48,23 +50,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         'video_pose_propagation.py, in each video\'s longest run of consecutive '
                         'annotated frames its 4th frame, every --label-interval-th (default 7) '
                         'after it and the last one, propagated within that run')
-    parser.add_argument('--min-joint-score', type=float, default=None,
+    parser.add_argument('--min-joint-score', type=finite_float(), default=None,
                         help='drop propagated joints whose score is not above this (the official '
                         'pseudo-labels for training use 0.2); default: keep every joint')
     parser.add_argument('--per-video-dir',
                         help='also write per-video PoseTrack18 files here (for '
                         'tools/eval_posetrack.py --pred-dir)')
     parser.add_argument('--device', default='cpu', help='model device, e.g. cpu or cuda:0')
-    parser.add_argument('--batch-size', type=int, default=32,
+    parser.add_argument('--batch-size', type=positive_int, default=32,
                         help='crops per forward pass of the model methods')
-    parser.add_argument('--seed', type=int, default=0, help='random seed')
+    parser.add_argument('--seed', type=seed_int, default=0, help='random seed')
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
     add_debug_argument(parser)
     args = parser.parse_args(argv)
-    if args.max_offset <= 0:
-        parser.error(f'--max-offset must be >= 1, got {args.max_offset}')
-    if args.batch_size <= 0:
-        parser.error(f'--batch-size must be >= 1, got {args.batch_size}')
     if args.method in MODEL_METHODS and not (args.config and args.checkpoint):
         parser.error(f'--method {args.method} runs a model: give --config and --checkpoint')
     return args
@@ -73,13 +71,29 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 @cli_main
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    summary = propagate_annotations(
+    check_device(args.device)
+    outputs = [Output(args.out, '--out'), Output(args.out + '.parts', 'cache folder', folder=True),
+               Output(args.per_video_dir or '', '--per-video-dir', folder=True, replaced=True)]
+    # the frames under --data-root are read by name (.jpg), never written: not an input folder
+    inputs = [Input(args.ann_file, '--ann-file'),
+              Input(args.config or '', '--config'), Input(args.checkpoint or '', '--checkpoint')]
+    with guard_outputs(outputs, inputs):
+        summary = _propagate(args)
+    _report(args, summary)
+    return 0
+
+
+def _propagate(args: argparse.Namespace) -> dict:
+    return propagate_annotations(
         args.ann_file, args.out, args.method, data_root=args.data_root, config=args.config,
         checkpoint=args.checkpoint, max_offset=args.max_offset,
         label_interval=args.label_interval, label_phase=args.label_phase,
         per_video_dir=args.per_video_dir, device=args.device, seed=args.seed,
         batch_size=args.batch_size, progress=not args.no_progress,
         frame_selection=args.frame_selection, min_joint_score=args.min_joint_score)
+
+
+def _report(args: argparse.Namespace, summary: dict) -> None:
     print(f"{args.method}: {summary['videos']} videos ({summary['cached']} from an earlier "
           f"run), {summary['labelled_frames']} labelled frames, "
           f"{summary['propagated_frames']} frames propagated to, "
@@ -91,7 +105,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f'results written to {args.out}')
     if args.per_video_dir:
         print(f'per-video files written to {args.per_video_dir}')
-    return 0
 
 
 if __name__ == '__main__':

@@ -12,8 +12,8 @@ import json
 import os.path as osp
 import sys
 
-from posewarper.fileio import check_output_path
 from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli_guards import Input, Output, guard_outputs
 from posewarper.utils.publish import git_commit, publish_checkpoint
 
 
@@ -47,9 +47,10 @@ def main(argv=None) -> int:
     if not args.dst.endswith('.pth'):
         raise ValueError(f'OUT must end with .pth: {args.dst}')
     info = parse_info(args.info)
-    check_output_path(args.dst, 'OUT')
     info.setdefault('commit', git_commit(osp.dirname(osp.abspath(__file__))))
-    sidecar = publish_checkpoint(args.src, args.dst, fp16=args.fp16, info=info)
+    outputs = [Output(args.dst, 'OUT'), Output(osp.splitext(args.dst)[0] + '.json', 'sidecar')]
+    with guard_outputs(outputs, [Input(args.src, 'IN')]):
+        sidecar = publish_checkpoint(args.src, args.dst, fp16=args.fp16, info=info)
     print(f'{args.dst}: {sidecar["bytes"] / 2**20:.1f} MiB, sha256 {sidecar["sha256"]}')
     return 0
 

@@ -14,15 +14,22 @@ from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.hooks import Hook
 
 from posewarper.engine import build_runner, destroy_dist
-from posewarper.fileio import check_output_path
-from posewarper.utils.checkpoint import read_checkpoint
+from posewarper.fileio import atomic_output
+from posewarper.utils.checkpoint_match import check_checkpoint_for_config
 from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli_args import non_negative_float, positive_int
+from posewarper.utils.cli_guards import Input, Output, guard_outputs
+from posewarper.utils.config_check import config_build_errors, load_config, merge_cfg_options
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test (and evaluate) a pose model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--non-strict', action='store_true',
+        help='load a checkpoint that lacks weights of the model or has others (default: '
+        'refused, as tools/infer.py and tools/propagate.py do)')
     parser.add_argument('--work-dir', help='the dir to save logs and evaluation results')
     parser.add_argument('--out', help='save the metrics to this file (json/yaml/pkl)')
     parser.add_argument(
@@ -34,9 +41,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='override config settings as key=value pairs, e.g. test_dataloader.batch_size=1')
     parser.add_argument('--show-dir', help='save the visualised predictions in this dir')
     parser.add_argument('--show', action='store_true', help='display the predictions')
-    parser.add_argument('--interval', type=int, default=1, help='visualise every N samples')
     parser.add_argument(
-        '--wait-time', type=float, default=1, help='seconds each displayed image stays up')
+        '--interval', type=positive_int, default=1, help='visualise every N samples')
+    parser.add_argument(
+        '--wait-time', type=non_negative_float, default=1,
+        help='seconds each displayed image stays up')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -63,8 +72,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.show or args.show_dir is not None:
         hooks = cfg.get('default_hooks', ConfigDict())
         if 'visualization' not in hooks:
-            raise RuntimeError("--show/--show-dir need default_hooks.visualization="
-                               "dict(type='PoseVisualizationHook') in the config")
+            raise ValueError("--show/--show-dir need default_hooks.visualization="
+                             "dict(type='PoseVisualizationHook') in the config")
         hooks.visualization.enable = True
         hooks.visualization.show = args.show
         hooks.visualization.wait_time = args.wait_time
@@ -79,40 +88,48 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.test_evaluator = ([*evaluator, dump]
                               if isinstance(evaluator, (list, tuple)) else [evaluator, dump])
 
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    return cfg
+    return merge_cfg_options(cfg, args.cfg_options, args.config)
 
 
 class SaveMetricsHook(Hook):
-    """Write the test metrics of rank 0 to a file (``--out``)."""
+    """Write the test metrics of rank 0 to a file (``--out``), atomically."""
 
     def __init__(self, out_file: str) -> None:
         self.out_file = out_file
 
     def after_test_epoch(self, runner, metrics=None) -> None:
         if metrics is not None and runner.rank == 0:
-            mmengine.dump(metrics, self.out_file)
+            with atomic_output(self.out_file) as tmp:  # keeps the extension: format by it
+                mmengine.dump(metrics, tmp)
+
+
+def outputs_and_inputs(cfg: Config, args: argparse.Namespace) -> tuple:
+    """What the run writes (mmengine also copies the config into the work dir) and reads."""
+    outputs = [Output(cfg.work_dir, 'work dir', folder=True),
+               Output(osp.join(cfg.work_dir, osp.basename(args.config)),
+                      "work dir's copy of the config"),
+               Output(args.out or '', '--out'), Output(args.dump or '', '--dump'),
+               Output(args.show_dir or '', '--show-dir', folder=True)]
+    return outputs, [Input(args.config, 'config'), Input(args.checkpoint, 'checkpoint')]
 
 
 @cli_main
 def main(argv=None) -> None:
     args = parse_args(argv)
-    cfg = merge_args(Config.fromfile(args.config), args)
-    for path, what in ((args.out, '--out'), (args.dump, '--dump')):
-        if path:
-            check_output_path(path, what)
-    # a bad checkpoint is reported before the runner starts (mmengine would raise from deep
-    # inside torch, advising to switch safe loading off)
-    if '://' not in args.checkpoint:
-        read_checkpoint(args.checkpoint)
-    try:
-        runner = build_runner(cfg)
-        if args.out:
-            runner.register_hook(SaveMetricsHook(args.out), 'LOWEST')
-        runner.test()
-    finally:
-        destroy_dist()
+    cfg = merge_args(load_config(args.config), args)
+    with guard_outputs(*outputs_and_inputs(cfg, args)):
+        # the checkpoint is checked against the model before the runner (and its work dir)
+        # exists: mmengine would load it non-strictly, leaving missing layers random
+        check_checkpoint_for_config(cfg, args.checkpoint, args.config,
+                                    non_strict=args.non_strict)
+        try:
+            with config_build_errors(args.config):
+                runner = build_runner(cfg)
+            if args.out:
+                runner.register_hook(SaveMetricsHook(args.out), 'LOWEST')
+            runner.test()
+        finally:
+            destroy_dist()
 
 
 if __name__ == '__main__':

@@ -15,9 +15,11 @@ from mmengine.config import Config, ConfigDict, DictAction
 from mmengine.runner.checkpoint import find_latest_checkpoint
 
 from posewarper.engine import build_runner, destroy_dist
-from posewarper.fileio import check_output_path
-from posewarper.utils.checkpoint import read_checkpoint
+from posewarper.utils.checkpoint_match import check_checkpoint_for_config
 from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli_args import non_negative_float, positive_int
+from posewarper.utils.cli_guards import Input, Output, guard_outputs
+from posewarper.utils.config_check import config_build_errors, load_config, merge_cfg_options
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -32,6 +34,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='resume from this checkpoint; with no value, from the latest checkpoint in the '
         'work dir')
     parser.add_argument(
+        '--load-from',
+        help='initialise the model from this checkpoint (overrides the config\'s load_from); '
+        'it must hold every weight of the model but those the training learns from scratch '
+        '(stage 2 from a stage-1 checkpoint: the warping head)')
+    parser.add_argument(
+        '--non-strict', action='store_true',
+        help='accept a --load-from / --resume checkpoint that does not fit the model')
+    parser.add_argument(
         '--amp', action='store_true', default=False, help='mixed precision training (GPU)')
     parser.add_argument(
         '--no-validate', action='store_true', help='do not evaluate checkpoints during training')
@@ -42,9 +52,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--show-dir', help='save the visualised validation predictions in this dir')
     parser.add_argument('--show', action='store_true', help='display validation predictions')
-    parser.add_argument('--interval', type=int, default=1, help='visualise every N samples')
     parser.add_argument(
-        '--wait-time', type=float, default=1, help='seconds each displayed image stays up')
+        '--interval', type=positive_int, default=1, help='visualise every N samples')
+    parser.add_argument(
+        '--wait-time', type=non_negative_float, default=1,
+        help='seconds each displayed image stays up')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -82,6 +94,9 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
+    if args.load_from is not None:
+        cfg.load_from = args.load_from
+
     # 'auto' lets mmengine pick the latest checkpoint of work_dir; a path resumes from it.
     if args.resume == 'auto':
         cfg.resume = True
@@ -97,42 +112,48 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
     if args.auto_scale_lr:
         if 'base_batch_size' not in cfg.get('auto_scale_lr', {}):
-            raise RuntimeError('--auto-scale-lr needs auto_scale_lr.base_batch_size in the '
-                               'config')
+            raise ValueError('--auto-scale-lr needs auto_scale_lr.base_batch_size in the '
+                             'config')
         cfg.auto_scale_lr.enable = True
 
     if args.show or args.show_dir is not None:
         hooks = cfg.get('default_hooks', ConfigDict())
         if 'visualization' not in hooks:
-            raise RuntimeError("--show/--show-dir need default_hooks.visualization="
-                               "dict(type='PoseVisualizationHook') in the config")
+            raise ValueError("--show/--show-dir need default_hooks.visualization="
+                             "dict(type='PoseVisualizationHook') in the config")
         hooks.visualization.enable = True
         hooks.visualization.show = args.show
         hooks.visualization.wait_time = args.wait_time
         hooks.visualization.out_dir = args.show_dir
         hooks.visualization.interval = args.interval
 
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    return cfg
+    return merge_cfg_options(cfg, args.cfg_options, args.config)
 
 
 @cli_main
 def main(argv=None) -> None:
     args = parse_args(argv)
-    cfg = merge_args(Config.fromfile(args.config), args)
-    check_output_path(cfg.work_dir, 'work dir', folder=True)
-    # a bad checkpoint is reported before the runner starts (mmengine would raise from deep
-    # inside torch, advising to switch safe loading off)
+    cfg = merge_args(load_config(args.config), args)
+    # --resume alone: the latest checkpoint of the work dir
     checkpoint = cfg.get('load_from')
-    if cfg.get('resume') and not checkpoint:  # --resume alone: the latest of the work dir
+    if cfg.get('resume') and not checkpoint:
         checkpoint = find_latest_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
-    if checkpoint and '://' not in checkpoint:
-        read_checkpoint(checkpoint)
-    try:
-        build_runner(cfg).train()
-    finally:
-        destroy_dist()
+    outputs = [Output(cfg.work_dir, 'work dir', folder=True),
+               Output(osp.join(cfg.work_dir, osp.basename(args.config)),
+                      "work dir's copy of the config")]
+    with guard_outputs(outputs, [Input(args.config, 'config'),
+                                 Input(checkpoint or '', 'checkpoint')]):
+        # checked before the runner (and its work dir) exists; mmengine would load non-strictly
+        if checkpoint:
+            check_checkpoint_for_config(cfg, checkpoint, args.config,
+                                        training=not cfg.get('resume'),
+                                        non_strict=args.non_strict)
+        try:
+            with config_build_errors(args.config):
+                runner = build_runner(cfg)
+            runner.train()
+        finally:
+            destroy_dist()
 
 
 if __name__ == '__main__':

@@ -4,6 +4,7 @@ import json
 import os
 import re
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Callable, Dict, List, Tuple
 
@@ -111,6 +112,9 @@ def _runs(case: str, data: Path, tmp: Path) -> List[Tuple[str, List[str]]]:
     if case in ann_edits:
         return [_propagate(_edit_annotations(data, tmp, ann_edits[case]), tmp)]
     ann = data / 'annotations' / 'posetrack18_val.json'
+    new_kinds = _new_kind_runs(case, data, tmp)
+    if new_kinds is not None:
+        return new_kinds
     if case == 'root-is-a-list':
         (tmp / 'in').mkdir()
         (tmp / 'in' / 'ann.json').write_text('[]')
@@ -148,11 +152,71 @@ def _runs(case: str, data: Path, tmp: Path) -> List[Tuple[str, List[str]]]:
                                'posewarper', '--config', str(TINY_STAGE2), '--checkpoint',
                                str(ckpt), '--out', str(tmp / 'out' / 'p.json'), '--no-progress'])
     if case == 'checkpoint-of-another-model':
-        return [propagate, infer]
+        return [propagate, infer, ('test', [str(TINY_STAGE2), str(ckpt), '--work-dir',
+                                            str(tmp / 'out' / 'work')])]
     work = ['--work-dir', str(tmp / 'out' / 'work')]
     return [('test', [str(TINY_STAGE2), str(ckpt)] + work),
             ('train', [str(TINY_STAGE2), '--resume', str(ckpt)] + work), infer, propagate,
             ('convert_mmpose0x', [str(ckpt), str(tmp / 'out' / 'c.pth')])]
+
+
+def _new_kind_runs(case: str, data: Path, tmp: Path):
+    """The runs of the kinds of issue #21 (outputs over inputs, identity, config errors ...)."""
+    ann = data / 'annotations' / 'posetrack18_val.json'
+    frames = data / 'images' / 'val' / '000001_synth'
+    if case == 'out-over-an-input':
+        argv = _eval_dirs(tmp)
+        return [('eval_posetrack', argv + ['--out', str(tmp / 'in' / 'gt' / 'v.json')]),
+                ('propagate', ['--ann-file', str(ann), '--method', 'copy', '--out', str(ann),
+                               '--no-progress']),
+                ('infer', [str(frames), '--pose2d', str(TINY_STAGE2), '--det-model',
+                           'whole_image', '--vis-out-dir', str(frames)])]
+    if case == 'prediction-misses-a-frame':
+        def drop(doc):
+            doc['images'].pop()
+            doc['annotations'] = [a for a in doc['annotations'] if a['image_id'] == 1000]
+        return [('eval_posetrack', _eval_dirs(tmp, None, drop)
+                 + ['--out', str(tmp / 'out' / 'ap.json')])]
+    if case == 'zero-size-head-box':
+        return [('eval_posetrack', _eval_dirs(tmp, _set(('annotations', 0, 'bbox_head'),
+                                                        [5, 5, 0, 0]))
+                 + ['--out', str(tmp / 'out' / 'ap.json')])]
+    if case == 'shared-vid-id':
+        make_dataset(tmp / 'two', videos=2, frames=4, width=64, height=48)
+        two = tmp / 'two' / 'annotations' / 'posetrack18_val.json'
+        doc = load_json(two)
+        for image in doc['images']:
+            image['vid_id'] = '1'
+        return [_propagate(_edit_annotations(data, tmp, lambda d: d.update(doc)), tmp,
+                           '--label-interval', '2')]
+    if case == 'cuda-without-gpu':
+        if torch.cuda.is_available():
+            pytest.skip('this machine has a GPU')
+        return [_propagate(ann, tmp, '--device', 'cuda')]
+    if case == 'newer-torch-checkpoint':
+        newer = tmp / 'in' / 'newer.pth'
+        newer.parent.mkdir(parents=True)
+        with zipfile.ZipFile(data / 'good.pth') as src, zipfile.ZipFile(newer, 'w') as dst:
+            for info in src.infolist():
+                body = src.read(info.filename)
+                dst.writestr(info, b'99\n' if info.filename.endswith('/version')
+                             and '/.data/' not in info.filename else body)
+        return [('test', [str(TINY_STAGE2), str(newer), '--work-dir',
+                          str(tmp / 'out' / 'work')])]
+    if case in ('config-syntax-error', 'config-unknown-type', 'cfg-options-wrong-type'):
+        config = tmp / 'in' / 'bad.py'
+        config.parent.mkdir(parents=True)
+        text = f"_base_ = ['{TINY_STAGE2}']\n"
+        extra = []
+        if case == 'config-syntax-error':
+            text += 'model = dict(\n'
+        elif case == 'config-unknown-type':
+            text += "model = dict(type='PoseWarpr')\n"
+        else:
+            extra = ['--cfg-options', 'train_cfg.max_epochs=four']
+        config.write_text(text)
+        return [('train', [str(config), '--work-dir', str(tmp / 'out' / 'work')] + extra)]
+    return None
 
 
 def test_every_case_of_the_doc_is_run():

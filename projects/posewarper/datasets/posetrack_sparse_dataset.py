@@ -1,7 +1,7 @@
 """PoseTrack18 with sparse labels: the labelled frames, one person per sample."""
 import os.path as osp
 from collections import defaultdict
-from typing import Callable, List, Optional, Set, Tuple, Union
+from typing import Callable, Dict, List, Optional, Set, Tuple, Union
 
 import numpy as np
 from mmengine.logging import MMLogger
@@ -10,7 +10,7 @@ from mmpose.registry import DATASETS
 from mmpose.structures.bbox import bbox_xywh2xyxy
 from xtcocotools.coco import COCO
 
-from ..fileio import coco_index, frame_info, load_detections, load_posetrack_json
+from ..fileio import coco_index, frame_info, load_detections, load_posetrack_json, video_name_of
 
 
 def check_label_selection(label_interval: Optional[int], label_phase: int,
@@ -79,8 +79,15 @@ def labelled_image_ids(coco: COCO,
                              f'{unknown[0]!r}')
         return {by_name[n] for n in names}
     per_video = defaultdict(list)
+    folders: Dict[str, str] = {}
     for img_id in annotated:
         info = frame_info(coco.imgs[img_id], ann_file)
+        # frames are grouped by vid_id: two videos sharing one would be labelled as one
+        folder = video_name_of(coco.imgs[img_id])
+        if folders.setdefault(info['vid_id'], folder) != folder:
+            raise ValueError(f'{ann_file}: image id={img_id}: field "vid_id": videos '
+                             f'{folders[info["vid_id"]]!r} and {folder!r} share vid_id '
+                             f'{info["vid_id"]}: each video needs its own')
         per_video[info['vid_id']].append((info['frame_idx'], img_id))
     labelled = set()
     for frames in per_video.values():

@@ -9,7 +9,11 @@ goes through :func:`atomic_output`, so all of them follow one policy:
 - the result gets the permissions of a file created normally (``0o666 & ~umask``), not the
   owner-only mode of :func:`tempfile.mkstemp`;
 - on any error the temporary file is removed and the target is left as it was;
-- :func:`remove_stale_temp_files` sweeps the temporary files of killed runs.
+- the commit (fsync, chmod, rename) runs with SIGINT/SIGTERM held back
+  (:func:`~.deferred_signals.deferred_signals`), so an interrupt never lands half-way;
+- :func:`remove_stale_temp_files` sweeps the temporary files (and staging folders, see
+  :mod:`.atomic_folder`) of killed runs; a tool calls it only while it holds the output's lock
+  (:mod:`.output_lock`), so it never removes the files of a run still writing.
 
 mmengine's ``dump`` writes in place (a crash leaves a truncated file), hence our own.
 """
@@ -17,8 +21,11 @@ import contextlib
 import json
 import os
 import os.path as osp
+import shutil
 import tempfile
 from typing import Any, Iterator, Optional
+
+from .deferred_signals import deferred_signals
 
 TEMP_SUFFIX = '.tmp'
 
@@ -51,20 +58,24 @@ class AtomicFile:
         self.path = path
         folder = osp.dirname(osp.abspath(path))
         os.makedirs(folder, exist_ok=True)
-        fd, self.tmp = tempfile.mkstemp(prefix=_temp_prefix(osp.basename(path)),
-                                        suffix=TEMP_SUFFIX + osp.splitext(path)[1], dir=folder)
-        os.close(fd)
+        # held back: an interrupt between mkstemp and the caller's try would leak the file
+        with deferred_signals():
+            fd, self.tmp = tempfile.mkstemp(prefix=_temp_prefix(osp.basename(path)),
+                                            suffix=TEMP_SUFFIX + osp.splitext(path)[1],
+                                            dir=folder)
+            os.close(fd)
 
     def commit(self) -> None:
         """Flush the temporary file to disk and rename it over :attr:`path`."""
-        with open(self.tmp, 'rb+') as f:
-            os.fsync(f.fileno())
-        os.chmod(self.tmp, 0o666 & ~_umask())
-        os.replace(self.tmp, self.path)
+        with deferred_signals():
+            with open(self.tmp, 'rb+') as f:
+                os.fsync(f.fileno())
+            os.chmod(self.tmp, 0o666 & ~_umask())
+            os.replace(self.tmp, self.path)
 
     def discard(self) -> None:
         """Remove the temporary file if it was not committed."""
-        with contextlib.suppress(FileNotFoundError):
+        with deferred_signals(), contextlib.suppress(FileNotFoundError):
             os.remove(self.tmp)
 
 
@@ -146,7 +157,8 @@ def check_output_path(path: str, what: str, folder: bool = False) -> None:
 
 
 def remove_stale_temp_files(folder: str, name: str = '') -> None:
-    """Remove the temporary files that killed runs left while writing ``folder/name``.
+    """Remove the temporary files (and staging folders) that killed runs left while writing
+    ``folder/name``.
 
     Args:
         folder (str): The folder of the outputs.
@@ -157,5 +169,9 @@ def remove_stale_temp_files(folder: str, name: str = '') -> None:
     prefix = _temp_prefix(name) if name else '.'
     for entry in os.listdir(folder):
         if entry.startswith(prefix) and TEMP_SUFFIX in entry[len(prefix):]:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(osp.join(folder, entry))
+            path = osp.join(folder, entry)
+            if osp.isdir(path) and not osp.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(path)

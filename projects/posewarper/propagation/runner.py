@@ -6,13 +6,15 @@
 - each finished video is cached in ``<out>.parts/<video>.json`` (written atomically), so a rerun
   after a crash skips the finished videos; a cached video computed with other inputs or settings
   (its fingerprint differs) is recomputed;
-- the merged ``out`` (and the per-video files) are written atomically at the end, then the
-  cache is removed;
+- the per-video files are written at the end as one set (a staging folder swapped in place of
+  ``per_video_dir``, :func:`~posewarper.fileio.write_files_atomic`), then the merged ``out``
+  atomically, then the cache is removed;
 - the inputs are checked (files, labelled frames, model/checkpoint match, frame images) before
   anything is written, so bad input leaves no output behind.
 """
 import hashlib
 import json
+import math
 import os
 import os.path as osp
 import shutil
@@ -23,7 +25,8 @@ import torch
 from mmengine.runner import set_random_seed
 from mmengine.utils import ProgressBar
 
-from ..fileio import check_output_path, remove_stale_temp_files, sha256_file, write_json_atomic
+from ..fileio import (check_output_path, check_replaceable_folder, dumps_json,
+                      remove_stale_temp_files, sha256_file, write_files_atomic, write_json_atomic)
 from ..registry import PROPAGATORS
 from ..utils.cpu_threads import fit_cpu_threads
 # the methods register themselves in PROPAGATORS when imported
@@ -179,9 +182,14 @@ def propagate_annotations(ann_file: str,
     if frame_selection not in FRAME_SELECTIONS:
         raise ValueError(f'frame_selection must be one of {FRAME_SELECTIONS}, '
                          f'got {frame_selection!r}')
+    if label_interval is not None and label_interval < 1:
+        raise ValueError(f'label_interval must be >= 1, got {label_interval}')
+    if min_joint_score is not None and not math.isfinite(min_joint_score):
+        raise ValueError(f'min_joint_score must be a finite number, got {min_joint_score}')
     check_output_path(out, 'output')
     if per_video_dir:
         check_output_path(per_video_dir, 'per-video folder', folder=True)
+        check_replaceable_folder(per_video_dir, 'per-video folder', '.json')
     official = frame_selection == 'official'
     # the official selection chooses among every annotated frame itself
     doc, videos = load_sparse_videos(ann_file, data_root, None if official else label_interval,
@@ -277,11 +285,9 @@ def _propagate_plans(plans: list, propagator: BasePropagator, fingerprint: str, 
     labelled_ids = [img['id'] for v in videos for img in v.images
                     if v.frame_index[img['id']] in v.labelled]
     merged = merge_output(doc, labelled_ids, propagated, pseudo)
-    if per_video_dir:
-        for name, video_doc in per_video_documents(merged).items():
-            path = osp.join(per_video_dir, name)
-            remove_stale_temp_files(per_video_dir, name)
-            write_json_atomic(path, video_doc)
+    if per_video_dir:  # one set: an interrupted run leaves the old files or the new ones
+        write_files_atomic(per_video_dir, {name: dumps_json(video_doc) for name, video_doc
+                                           in per_video_documents(merged).items()})
     remove_stale_temp_files(osp.dirname(osp.abspath(out)), osp.basename(out))
     write_json_atomic(out, merged)
     shutil.rmtree(parts_dir)

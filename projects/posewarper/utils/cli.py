@@ -4,16 +4,41 @@ Expected errors (bad input files, arguments, paths: ``ValueError`` and ``OSError
 readers and checks raise with the file, id and field) end as one line on stderr and exit status
 1; argparse's usage errors keep status 2. ``--debug`` shows the traceback instead, and any other
 exception (a bug) always does.
+
+Interrupts end a tool the same way: SIGINT (Ctrl-C) and SIGTERM unwind the stack as exceptions,
+so every ``finally`` and context manager removes its temporary files and releases its locks,
+then one line is printed and the status is 128 + the signal number (130, 143), as a shell
+reports a process killed by the signal. Outputs are committed with the signals held back
+(:mod:`posewarper.fileio.deferred_signals`), so the previous complete output stays intact.
 """
 import functools
 import inspect
 import os.path as osp
+import signal
 import sys
+import threading
 from argparse import ArgumentParser
 from typing import Callable, List, Optional
 
 #: Exceptions a tool reports as a one-line error.
 EXPECTED_ERRORS = (ValueError, OSError)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread like ``KeyboardInterrupt`` for SIGINT (a
+    ``BaseException``, so that ``except Exception`` blocks do not swallow it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, frame) -> None:
+    raise Terminated(signum)
+
+
+def _signal_name(signum: int) -> str:
+    return signal.Signals(signum).name
 
 
 def add_debug_argument(parser: ArgumentParser) -> None:
@@ -37,6 +62,8 @@ def cli_main(main: Callable[[Optional[List[str]]], Optional[int]]
     @functools.wraps(main)
     def run(argv: Optional[List[str]] = None) -> int:
         words = sys.argv[1:] if argv is None else argv
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
         try:
             return main(argv) or 0
         except EXPECTED_ERRORS as e:
@@ -45,5 +72,15 @@ def cli_main(main: Callable[[Optional[List[str]]], Optional[int]]
             message = ' '.join(str(e).split()) or type(e).__name__
             print(f'{prog}: error: {message}', file=sys.stderr)
             return 1
+        except (KeyboardInterrupt, Terminated) as e:
+            if '--debug' in words:
+                raise
+            signum = e.signum if isinstance(e, Terminated) else signal.SIGINT
+            print(f'{prog}: interrupted by {_signal_name(signum)}: nothing was committed after '
+                  'the last complete output', file=sys.stderr)
+            return 128 + signum
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
     return run

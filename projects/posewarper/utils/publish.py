@@ -11,7 +11,8 @@ from typing import Any, Dict, Optional
 
 import torch
 
-from ..fileio import atomic_output, sha256_file, write_json_atomic
+from ..fileio import AtomicFile, dumps_json, sha256_file
+from ..fileio.deferred_signals import deferred_signals
 from .checkpoint import read_checkpoint
 
 #: meta entries of an mmengine checkpoint kept in the published one
@@ -53,13 +54,26 @@ def publish_checkpoint(src: str, dst: str, fp16: bool = False,
         state = type(state)((k, v.half() if v.is_floating_point() else v)
                             for k, v in state.items())
     meta = {k: v for k, v in (ckpt.get('meta') or {}).items() if k in KEPT_META}
-    with atomic_output(dst) as tmp:
-        torch.save(dict(meta=meta, state_dict=state), tmp)
-    sidecar = dict(
-        file=osp.basename(dst), sha256=sha256_file(dst), bytes=osp.getsize(dst),
-        dtype='float16' if fp16 else 'as trained',
-        source=dict(file=osp.basename(src), epoch=meta.get('epoch'), iter=meta.get('iter'),
-                    seed=meta.get('seed')),
-        **(info or {}))
-    write_json_atomic(osp.splitext(dst)[0] + '.json', sidecar, indent=2)
+    # both files are staged, then committed together with the signals held back: a failure or
+    # an interrupt leaves the old pair (or nothing), never a checkpoint without its sidecar
+    weights, sidecar_file = AtomicFile(dst), None
+    try:
+        torch.save(dict(meta=meta, state_dict=state), weights.tmp)
+        sidecar = dict(
+            file=osp.basename(dst), sha256=sha256_file(weights.tmp),
+            bytes=osp.getsize(weights.tmp), dtype='float16' if fp16 else 'as trained',
+            source=dict(file=osp.basename(src), epoch=meta.get('epoch'), iter=meta.get('iter'),
+                        seed=meta.get('seed')),
+            **(info or {}))
+        data = dumps_json(sidecar, indent=2)
+        sidecar_file = AtomicFile(osp.splitext(dst)[0] + '.json')
+        with open(sidecar_file.tmp, 'wb') as f:
+            f.write(data)
+        with deferred_signals():
+            weights.commit()
+            sidecar_file.commit()
+    finally:
+        weights.discard()
+        if sidecar_file is not None:
+            sidecar_file.discard()
     return sidecar

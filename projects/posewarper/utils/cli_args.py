@@ -1,0 +1,67 @@
+"""Checked numeric option types for argparse: finite, in range, in every mode of a tool.
+
+``type=float`` accepts ``nan`` and ``inf``, and ``type=int`` any integer; a NaN threshold makes
+every comparison false (``--min-joint-score nan`` dropped every pseudo-label). These types refuse
+such values at parse time with argparse's usage error (status 2), whatever other option is set.
+"""
+import argparse
+import math
+from typing import Callable, Optional
+
+
+def _range_text(low: Optional[float], high: Optional[float], low_open: bool) -> str:
+    if low is not None and high is not None:
+        return f'in {"(" if low_open else "["}{low}, {high}]'
+    if low is not None:
+        return f'{">" if low_open else ">="} {low}'
+    return f'<= {high}'
+
+
+def finite_float(low: Optional[float] = None,
+                 high: Optional[float] = None,
+                 low_open: bool = False) -> Callable[[str], float]:
+    """An argparse ``type``: a finite float in ``[low, high]`` (``(low, high]`` with
+    ``low_open``)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f'{text!r} is not a finite number')
+        if ((low is not None and (value < low or (low_open and value == low)))
+                or (high is not None and value > high)):
+            raise argparse.ArgumentTypeError(
+                f'{text} is not {_range_text(low, high, low_open)}')
+        return value
+
+    parse.__name__ = 'finite float'  # argparse names the type in its messages
+    return parse
+
+
+def int_in_range(low: Optional[int] = None,
+                 high: Optional[int] = None) -> Callable[[str], int]:
+    """An argparse ``type``: an integer in ``[low, high]``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f'{text!r} is not an integer') from None
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f'{text} is not {_range_text(low, high, False)}')
+        return value
+
+    parse.__name__ = 'integer'
+    return parse
+
+
+#: Common option types.
+positive_int = int_in_range(1)
+non_negative_int = int_in_range(0)
+#: A seed numpy and torch both accept.
+seed_int = int_in_range(0, 2**32 - 1)
+#: A score, probability or IoU threshold.
+unit_float = finite_float(0.0, 1.0)
+non_negative_float = finite_float(0.0)

@@ -1,0 +1,135 @@
+"""Guards at the boundary of every tool: outputs apart from inputs, locked while written, and a
+device that exists.
+
+Each writing tool lists what it reads and what it writes and enters :func:`guard_outputs` before
+any work; so the rules live here once, not in each tool:
+
+- every output is resolved (symbolic links, ``..``, hard links) and refused with one line if it
+  is one of the inputs, lies inside an input folder, or (a folder replaced as a whole) holds an
+  input;
+- every output must be writable (:func:`~posewarper.fileio.check_output_path`);
+- every output is locked for the run (:mod:`posewarper.fileio.output_lock`): a second run
+  writing it is refused with one line, never left to race on the temporary files.
+"""
+import contextlib
+import os
+import os.path as osp
+from typing import Iterator, NamedTuple, Optional, Sequence
+
+from ..fileio import check_output_path
+from ..fileio.output_lock import OutputLocks
+
+
+class Output(NamedTuple):
+    """An output of a tool.
+
+    Attributes:
+        path (str): The file or folder.
+        what (str): How the user named it (``--out``), for messages.
+        folder (bool): A folder the tool writes files into.
+        replaced (bool): A folder replaced as a whole (its old content goes), so it may not
+            hold any input either.
+    """
+    path: str
+    what: str
+    folder: bool = False
+    replaced: bool = False
+
+
+class Input(NamedTuple):
+    """An input of a tool: a file or a folder (e.g. ``--gt-dir``, the video being read)."""
+    path: str
+    what: str
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path != folder and path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return osp.samefile(a, b)  # also hard links and bind mounts
+    except OSError:
+        return False
+
+
+def check_outputs_apart(outputs: Sequence[Output], inputs: Sequence[Input]) -> None:
+    """Refuse an output that would write over, into or around an input.
+
+    Args:
+        outputs (Sequence[Output]): What the tool writes.
+        inputs (Sequence[Input]): What it reads; empty paths are skipped.
+
+    Raises:
+        ValueError: One line naming the output and the input.
+    """
+    for out in outputs:
+        out_path = osp.realpath(out.path)
+        for inp in inputs:
+            if not inp.path or '://' in inp.path:
+                continue
+            in_path = osp.realpath(inp.path)
+            if out_path == in_path or _same_file(out_path, in_path):
+                raise ValueError(f'{out.what} {out.path} is the {inp.what} {inp.path}: a tool '
+                                 'never writes over its input; choose another output')
+            if osp.isdir(in_path) and _inside(out_path, in_path):
+                raise ValueError(f'{out.what} {out.path} lies inside the {inp.what} {inp.path}: '
+                                 'an output there would change the input; choose another '
+                                 'output')
+            if out.replaced and _inside(in_path, out_path):
+                raise ValueError(f'{out.what} {out.path} holds the {inp.what} {inp.path} and is '
+                                 'replaced as a whole; choose another output')
+
+
+@contextlib.contextmanager
+def guard_outputs(outputs: Sequence[Output], inputs: Sequence[Input] = ()) -> Iterator[None]:
+    """Check the outputs (writable, apart from the inputs), then hold their locks in the block.
+
+    Args:
+        outputs (Sequence[Output]): What the tool writes; empty paths are skipped.
+        inputs (Sequence[Input]): What it reads.
+
+    Raises:
+        ValueError: If an output cannot be written or meets an input.
+        OSError: If another run holds an output's lock
+            (:class:`~posewarper.fileio.output_lock.OutputBusyError`).
+    """
+    outputs = [o for o in outputs if o.path]
+    for out in outputs:
+        check_output_path(out.path, out.what, folder=out.folder)
+    check_outputs_apart(outputs, inputs)
+    with OutputLocks([(o.path, o.what) for o in outputs]):
+        yield
+
+
+def check_device(device: Optional[str], what: str = '--device') -> None:
+    """Refuse a device torch cannot use here, in one line (instead of a CUDA traceback).
+
+    Args:
+        device (str, optional): ``cpu``, ``cuda``, ``cuda:N``, ... ; None or empty: the tool
+            picks one.
+        what (str): The option's name, for the message.
+
+    Raises:
+        ValueError: If it is not a device name or that device is not available.
+    """
+    if not device:
+        return
+    import torch
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError, TypeError):
+        raise ValueError(f'{what} {device!r} is not a device (e.g. cpu, cuda, cuda:0)') from None
+    if dev.type == 'cuda':
+        if not torch.cuda.is_available():
+            raise ValueError(f'{what} {device}: torch sees no CUDA GPU on this machine; use '
+                             f'{what} cpu')
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f'{what} {device}: this machine has {torch.cuda.device_count()} '
+                             'CUDA GPU(s)')
+    elif dev.type == 'mps':
+        mps = getattr(torch.backends, 'mps', None)
+        if mps is None or not mps.is_available():
+            raise ValueError(f'{what} {device}: MPS is not available on this machine')
+    elif dev.type != 'cpu':
+        raise ValueError(f'{what} {device}: only cpu, cuda and mps devices are supported')

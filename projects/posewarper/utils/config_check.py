@@ -1,0 +1,192 @@
+"""Config errors in one line: the config file, and the line or key where mmengine gives it.
+
+mmengine reports a config's mistakes as they surface: a syntax error from ``ast``, an unknown
+``type`` as a registry ``KeyError`` when (and if) that part is built, a misspelt keyword as a
+``TypeError`` from deep inside the runner, after the work dir was created. :func:`load_config`
+and :func:`check_config_types` find them before a tool starts work and raise a one-line
+``ValueError`` (the tools' expected error, :mod:`.cli`); :func:`config_build_errors` turns the
+ones that can only surface while the runner builds its parts into the same one line.
+"""
+import contextlib
+import difflib
+import os.path as osp
+import re
+from typing import Any, Iterator, List, Optional, Set
+
+from mmengine.config import Config
+from mmengine.registry import Registry
+
+_REGISTRY_MISS = re.compile(r'`?([\w.]+)`? is not in the ([\w:]+) registry')
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """Read a config file and merge ``--cfg-options`` into it, checking both.
+
+    Args:
+        path (str): The config file.
+        cfg_options (dict, optional): ``--cfg-options`` (merged last).
+
+    Returns:
+        Config: The config.
+
+    Raises:
+        FileNotFoundError: If the file does not exist.
+        ValueError: One line for a syntax error (with its line), a config mmengine cannot
+            read, a ``--cfg-options`` value of another type than the config's, or an unknown
+            ``type`` (:func:`check_config_types`).
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config not found: {path}')
+    try:
+        cfg = Config.fromfile(path)
+    except SyntaxError as e:
+        where = f'line {e.lineno}: ' if e.lineno else ''
+        raise ValueError(f'config {path}: {where}syntax error: {e.msg}') from e
+    except (ImportError, OSError) as e:
+        raise ValueError(f'config {path}: {e}') from e
+    except Exception as e:  # mmengine raises many types for a config it cannot evaluate
+        raise ValueError(f'cannot read config {path}: {type(e).__name__}: {e}') from e
+    check_config_types(cfg, path)
+    if cfg_options:
+        merge_cfg_options(cfg, cfg_options, path)
+    return cfg
+
+
+def merge_cfg_options(cfg: Config, cfg_options: Optional[dict], path: str) -> Config:
+    """Merge ``--cfg-options`` into ``cfg`` after :func:`check_cfg_options`, then check the
+    types again (an option may name a new ``type``).
+
+    Raises:
+        ValueError: One line naming the option.
+    """
+    if not cfg_options:
+        return cfg
+    check_cfg_options(cfg, cfg_options)
+    try:
+        cfg.merge_from_dict(cfg_options)
+    except Exception as e:  # mmengine: KeyError, TypeError, ValueError by case
+        raise ValueError(f'--cfg-options {cfg_options}: {type(e).__name__}: {e}') from e
+    check_config_types(cfg, f'{path} with --cfg-options')
+    return cfg
+
+
+def _lookup(cfg: Any, key: str) -> Any:
+    node = cfg
+    for part in key.split('.'):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, (list, tuple)) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise LookupError(key)
+    return node
+
+
+def check_cfg_options(cfg: Config, cfg_options: dict) -> None:
+    """Refuse a ``--cfg-options`` value whose type differs from the config's value it replaces
+    (a number replaced by a string, a list by a scalar, ...); new keys and ``None`` pass.
+
+    Raises:
+        ValueError: Naming the key, the value given and the type expected.
+    """
+    for key, value in cfg_options.items():
+        try:
+            old = _lookup(cfg, key)
+        except LookupError:
+            continue
+        if old is None or value is None:
+            continue
+        expected = None
+        if isinstance(old, bool):
+            expected = None if isinstance(value, bool) else 'true or false'
+        elif isinstance(old, int):
+            expected = None if isinstance(value, int) and not isinstance(value, bool) \
+                else 'an integer'
+        elif isinstance(old, float):
+            expected = None if isinstance(value, (int, float)) and not isinstance(value, bool) \
+                else 'a number'
+        elif isinstance(old, (list, tuple)):
+            expected = None if isinstance(value, (list, tuple)) else 'a list'
+        elif isinstance(old, dict):
+            expected = None if isinstance(value, dict) else 'a dict'
+        if expected:
+            raise ValueError(f'--cfg-options {key}={value!r}: expected {expected}, like the '
+                             f"config's value {old!r}")
+
+
+def _registries() -> List[Registry]:
+    """Every registry of the OpenMMLab stack loaded here, children (scopes) included."""
+    import mmengine.registry as engine_registry
+    import mmpose.registry as pose_registry
+    found, todo = [], []
+    for module in (engine_registry, pose_registry):
+        todo += [v for v in vars(module).values() if isinstance(v, Registry)]
+    seen: Set[int] = set()
+    while todo:
+        registry = todo.pop()
+        if id(registry) in seen:
+            continue
+        seen.add(id(registry))
+        found.append(registry)
+        todo += list(registry.children.values())
+    return found
+
+
+def registered_names() -> Set[str]:
+    """The names registered in any registry (any scope)."""
+    registries = _registries()
+    for registry in registries:  # OpenMMLab registers lazily, on the first build
+        registry.import_from_location()
+    return {name for registry in _registries() for name in registry.module_dict}
+
+
+def _types(node: Any, key: str = '') -> Iterator[tuple]:
+    if isinstance(node, dict):
+        if isinstance(node.get('type'), str):
+            yield key or '<root>', node['type']
+        for k, v in node.items():
+            yield from _types(v, f'{key}.{k}' if key else str(k))
+    elif isinstance(node, (list, tuple)):
+        for i, v in enumerate(node):
+            yield from _types(v, f'{key}.{i}')
+
+
+def closest_name(name: str, names: Set[str]) -> str:
+    """`` (did you mean X?)`` for the closest registered name, or empty."""
+    close = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.6)
+    return f' (did you mean {close[0]}?)' if close else ''
+
+
+def check_config_types(cfg: Config, path: str) -> None:
+    """Refuse a ``type`` that no registry knows, naming its key and the closest registered name.
+
+    Raises:
+        ValueError: One line: the config, the key, the unknown type and a suggestion.
+    """
+    names = None
+    for key, type_name in _types(cfg.to_dict()):
+        name = type_name.rsplit('.', 1)[-1]  # 'mmdet.X' names X in another scope
+        if names is None:
+            names = registered_names()
+        if name not in names:
+            raise ValueError(f'config {path}: {key}.type: {type_name!r} is not registered'
+                             f'{closest_name(name, names)}')
+
+
+@contextlib.contextmanager
+def config_build_errors(path: str) -> Iterator[None]:
+    """Turn the config mistakes that surface while a runner builds its parts (an unknown
+    ``type``, a keyword the class does not take) into one-line ``ValueError`` s."""
+    try:
+        yield
+    except KeyError as e:
+        text = str(e.args[0]) if e.args else ''
+        found = _REGISTRY_MISS.search(text)
+        if not found:
+            raise
+        raise ValueError(f'config {path}: {found.group(1)!r} is not in the {found.group(2)} '
+                         f'registry{closest_name(found.group(1), registered_names())}') from e
+    except TypeError as e:
+        if 'unexpected keyword argument' not in str(e) and 'required positional' not in str(e):
+            raise
+        raise ValueError(f'config {path}: {e}') from e
