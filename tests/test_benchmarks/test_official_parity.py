@@ -63,3 +63,18 @@ def test_parity_with_the_official_modules(parity, tmp_path):
         assert result['max_abs_diff'] <= 1e-5 * result['max_abs_output'], result
         if 'max_rel_grad_diff' in result:
             assert result['max_rel_grad_diff'] < 1e-4 and result['trainable_same'], result
+
+
+def test_documented_commands_use_its_flags(parity):
+    """The commands of docs/fidelity.md's parity section parse (up to the checkout path)."""
+    import re
+    import shlex
+    doc = (REPO_ROOT / 'docs' / 'fidelity.md').read_text()
+    section = doc[doc.index('## Parity with the official code'):]
+    commands = [shlex.split(c.replace('\\\n', ' ')) for c in re.findall(
+        r'^python benchmarks/official_parity\.py (.+?)(?=\n[^ ]|\n```)', section, re.S | re.M)]
+    assert len(commands) == 3
+    for words in commands:
+        args = parity.parse_args(words)
+        assert args.official_repo == '/path/to/PoseWarper'
+    assert '| training (pair warp, train mode) |' in section
