@@ -210,7 +210,7 @@ def test_errors_exit_1_and_write_nothing(assets, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         infer.main([str(assets['video']), '--temporal-window', '-1'] + common)
     assert exc.value.code == 2
-    assert '--temporal-window must be >= 0' in capsys.readouterr().err
+    assert 'argument --temporal-window: -1 is not >= 0' in capsys.readouterr().err
     assert not (tmp_path / 'preds').exists() and not (tmp_path / 'vis').exists()
 
 

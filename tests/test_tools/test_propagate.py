@@ -129,7 +129,7 @@ def _bad_cases(data: Path, ckpts, tmp_path: Path):
                            '--label-interval', '7', '--method', 'farneback'], 1,
                           ['frame image not found', str(gone)]),
         'max_offset_zero': (base + ['--method', 'copy', '--max-offset', '0'], 2,
-                            ['--max-offset must be >= 1']),
+                            ['argument --max-offset: 0 is not >= 1']),
         'no_config': (base + ['--method', 'posewarper'], 2,
                       ['--method posewarper runs a model: give --config and --checkpoint']),
         'single_frame_no_checkpoint': (base + ['--method', 'single-frame', '--config',

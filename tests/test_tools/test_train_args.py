@@ -66,7 +66,7 @@ def test_train_amp_no_validate_launcher():
 
 
 def test_train_auto_scale_lr():
-    with pytest.raises(RuntimeError, match='base_batch_size'):
+    with pytest.raises(ValueError, match='base_batch_size'):
         _train(['c.py', '--auto-scale-lr'])
     cfg = _train(['c.py', '--auto-scale-lr'], _cfg(auto_scale_lr=dict(base_batch_size=32)))
     assert cfg.auto_scale_lr.enable is True

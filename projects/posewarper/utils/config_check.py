@@ -71,7 +71,7 @@ def merge_cfg_options(cfg: Config, cfg_options: Optional[dict], path: str) -> Co
 
 
 def _lookup(cfg: Any, key: str) -> Any:
-    node = cfg
+    node = cfg.to_dict() if isinstance(cfg, Config) else cfg  # a Config is no dict
     for part in key.split('.'):
         if isinstance(node, dict) and part in node:
             node = node[part]
