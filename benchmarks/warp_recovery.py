@@ -10,7 +10,7 @@ as its cue (the upper bound a perfect stage 1 would give it). See
 :mod:`posewarper_demo.warp_recovery` for the definitions.
 
 Usage: python benchmarks/warp_recovery.py CONFIG CHECKPOINT --ann-file ANN [--data-root ROOT]
-    [--max-offset 3] [--json OUT]
+    [--max-offset 3] [--source-interval 1] [--json OUT]
 """
 import argparse
 import sys
@@ -29,6 +29,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='fully labelled PoseTrack18 json (persons with track_id)')
     parser.add_argument('--data-root', default='', help='folder of the image file names')
     parser.add_argument('--max-offset', type=int, default=3, help='largest |δ| (default 3)')
+    parser.add_argument('--source-interval', type=int, default=1,
+                        help='Frame A is every N-th annotated frame of a video (7: the frames '
+                        'the demo propagates from; default 1: every frame)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--json', help='write the figures there')
     add_debug_argument(parser)
@@ -38,11 +41,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 @cli_main
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    if args.max_offset < 1:
-        raise ValueError(f'--max-offset must be >= 1, got {args.max_offset}')
+    for name in ('max_offset', 'source_interval'):
+        if getattr(args, name) < 1:
+            raise ValueError(f'--{name.replace("_", "-")} must be >= 1, got {getattr(args, name)}')
     result = measure_warp_recovery(args.config, args.checkpoint, args.ann_file,
                                    data_root=args.data_root, max_offset=args.max_offset,
-                                   device=args.device)
+                                   source_interval=args.source_interval, device=args.device)
     print(format_recovery(result))
     print('median motion (cells) per |δ|:', result['median_motion_cells'])
     if args.json:

@@ -37,6 +37,7 @@ from posewarper_demo.experiment import run_seed, seed_figures, stage_commands
 from posewarper_demo.seeds import TABLES, summarise_seeds
 
 OFFICIAL = 'aggregation_official_scoring'
+RECOVERY = 'warp_recovery'
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -56,6 +57,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     init.add_argument('--stage1-init', default=PRETRAINED,
                       help='checkpoint stage 1 is fine-tuned from (default: the shipped '
                       'pretrained tiny HRNet)')
+    parser.add_argument('--stage2-init',
+                        help='a trained tiny PoseWarper whose warping head both stage-2 models '
+                        'start from (default: an untrained warping head)')
     parser.add_argument('--work-dir', default='work_dirs/demo', help='output folder')
     add_debug_argument(parser)
     args = parser.parse_args(argv)
@@ -72,6 +76,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     stage1_init = None if args.from_scratch else osp.abspath(args.stage1_init)
     if stage1_init is not None and not osp.isfile(stage1_init):
         raise FileNotFoundError(f'--stage1-init: no such checkpoint: {args.stage1_init}')
+    stage2_init = osp.abspath(args.stage2_init) if args.stage2_init else None
+    if stage2_init is not None and not osp.isfile(stage2_init):
+        raise FileNotFoundError(f'--stage2-init: no such checkpoint: {args.stage2_init}')
     work = osp.abspath(args.work_dir)
     check_output_path(work, '--work-dir', folder=True)
     os.makedirs(work, exist_ok=True)
@@ -81,10 +88,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     runs = {}
     for seed in args.seeds:
         runs[str(seed)] = run_seed(osp.join(work, f'seed_{seed}'), settings, seed, stage1_init,
-                                   args.augmentation, timer)
+                                   args.augmentation, timer, stage2_init=stage2_init)
         runs[str(seed)]['targets'] = check_targets(runs[str(seed)])
     first = next(iter(runs.values()))
-    summary = summarise_seeds(runs, tables=TABLES + (OFFICIAL, ))
+    summary = summarise_seeds(runs, tables=TABLES + (OFFICIAL, RECOVERY))
     by_frame = summarise_seeds({k: v['aggregation_by_frame'] for k, v in runs.items()},
                                tables=('defocused', 'sharp'))['mean']
     for kind in by_frame:
@@ -101,12 +108,13 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     timer.seconds['total'] = round(time.perf_counter() - start, 2)
     results = dict(
-        quick=args.quick, stage1_init=stage1_init, settings=settings.as_dict(),
-        **summary['mean'], sd={table: summary['sd'][table] for table in TABLES},
+        quick=args.quick, stage1_init=stage1_init, stage2_init=stage2_init,
+        settings=settings.as_dict(), **summary['mean'],
+        sd={table: summary['sd'][table] for table in TABLES + (RECOVERY, )},
         aggregation_by_frame=by_frame, offsets_vs_flow=first['offsets_vs_flow'],
         seeds={k: {key: v[key] for key in ('propagation', 'aggregation', 'augmentation',
                                            'aggregation_official_scoring',
-                                           'aggregation_by_frame', 'targets')}
+                                           'aggregation_by_frame', RECOVERY, 'targets')}
                for k, v in runs.items()},
         seconds=timer.seconds)
     results['targets'] = check_targets(results)

@@ -14,13 +14,14 @@ from . import figures
 from .pipeline import (CONFIGS, PSEUDO_ANN, TEST_ANN, TEST_SEED_OFFSET, TRAIN_ANN, DemoSettings,
                        StageTimer, ap_by_frame_kind, config_file, demo_config, make_demo_data,
                        propagate_and_score, test_model, train_model)
+from .warp_recovery import measure_warp_recovery, recovery_rows
 
 #: Table 1's rows, in the paper's order
 TABLE1 = ('copy', 'farneback', 'single-frame', 'posewarper', 'posewarper + cycle')
 
 
 def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional[str],
-             augmentation: bool, timer: StageTimer) -> dict:
+             augmentation: bool, timer: StageTimer, stage2_init: Optional[str] = None) -> dict:
     """Run every experiment of the demo for one seed in ``work``.
 
     Args:
@@ -32,12 +33,16 @@ def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional
             from (the shipped pretrained tiny HRNet by default); None trains them from scratch.
         augmentation (bool): Also run Fig. 4a (GT 1x / GT 1x + pGT 6x / GT 7x).
         timer (StageTimer): Times the stages (names prefixed with the seed).
+        stage2_init (str, optional): A trained PoseWarper both stage-2 models start from (its
+            whole model; the fine-tuned stage 1 then replaces its stage-1 part, so the warping
+            head is the pretrained one); None: the warping head starts untrained.
 
     Returns:
         dict: ``propagation``, ``aggregation``, ``aggregation_official_scoring``,
-        ``aggregation_by_frame``, ``augmentation`` (empty without ``augmentation``), the
-        training iterations of each model (``iters``) and the paths the figures need
-        (``paths``).
+        ``aggregation_by_frame``, ``augmentation`` (empty without ``augmentation``),
+        ``warp_recovery`` (:func:`.warp_recovery.recovery_rows` of the PoseWarper on the test
+        videos), the training iterations of each model (``iters``) and the paths the figures
+        need (``paths``).
     """
     s = settings
     data, models, prop = (osp.join(work, name) for name in ('data', 'models', 'propagation'))
@@ -55,7 +60,9 @@ def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional
         c = demo_config(config_file(CONFIGS[key]), data, osp.join(models, name), epochs, seed,
                         **kw)
         os.makedirs(c.work_dir, exist_ok=True)
-        c.dump(osp.join(c.work_dir, 'demo_config.py'))
+        # beside the work dir, not in it: mmengine dumps the config of a run into its work dir
+        # under the config's own name, which would write over the file a tool was given
+        c.dump(c.work_dir + '.py')
         return c
 
     stage1_cfg = cfg('stage1', 'stage1', s.stage1_epochs, load_from=stage1_init)
@@ -63,11 +70,15 @@ def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional
         stage1 = train_model(stage1_cfg)
     pw_cfgs, pw_ckpts = {}, {}
     for key, name in (('posewarper', 'posewarper'), ('posewarper_cycle', 'posewarper + cycle')):
-        pw_cfgs[name] = cfg(key, key, s.stage2_epochs, load_from=stage1)
+        pw_cfgs[name] = cfg(key, key, s.stage2_epochs, load_from=stage1, init_from=stage2_init)
         with stage(f'train stage 2 ({name})'):
             pw_ckpts[name] = train_model(pw_cfgs[name])
-    cfg_files = {name: osp.join(c.work_dir, 'demo_config.py')
+    cfg_files = {name: c.work_dir + '.py'
                  for name, c in [('single-frame', stage1_cfg)] + list(pw_cfgs.items())}
+    with stage('warp recovery'):
+        recovery = measure_warp_recovery(
+            cfg_files['posewarper'], pw_ckpts['posewarper'], osp.join(data, TEST_ANN),
+            data_root=data, max_offset=s.max_offset, source_interval=s.label_interval)
     # training iterations per model (the report's commands name the checkpoints by them)
     iters = dict(stage1=stage1_cfg.train_cfg.max_iters,
                  posewarper=pw_cfgs['posewarper'].train_cfg.max_iters,
@@ -114,7 +125,8 @@ def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional
 
     return dict(propagation=propagation, aggregation=aggregation,
                 aggregation_official_scoring=aggregation_official,
-                aggregation_by_frame=by_frame, augmentation=augmentation_tables, iters=iters,
+                aggregation_by_frame=by_frame, augmentation=augmentation_tables,
+                warp_recovery=recovery_rows(recovery), iters=iters,
                 paths=dict(data=data, propagation=prop, posewarper_config=cfg_files['posewarper'],
                            posewarper_checkpoint=pw_ckpts['posewarper']))
 
@@ -171,7 +183,7 @@ def offsets_figure(data: str, gt: dict, s: DemoSettings, config: str, checkpoint
 def stage_commands(work_dir: str, seed: int, s: DemoSettings, iters: Dict[str, int]) -> List[str]:
     """The repository commands equivalent to one seed's stages (for the report); the models'
     configs are the tiny ones with the demo's overrides (``load_from`` among them), dumped as
-    ``demo_config.py``."""
+    ``models/<name>.py``."""
     d, m, p = f'{work_dir}/data', f'{work_dir}/models', f'{work_dir}/propagation'
     ckpt = {key: f'{key}/iter_{n}.pth' for key, n in iters.items()}
     size = f'--width {s.width} --height {s.height}'
@@ -180,16 +192,16 @@ def stage_commands(work_dir: str, seed: int, s: DemoSettings, iters: Dict[str, i
         f'{s.train_videos} --frames {s.train_frames} {size} --seed {seed}',
         f'python tools/make_synthetic_posetrack.py --out {d} --split val --videos '
         f'{s.test_videos} --frames {s.test_frames} {size} --seed {seed + TEST_SEED_OFFSET}',
-        f'python tools/train.py {m}/stage1/demo_config.py',
-        f'python tools/train.py {m}/posewarper/demo_config.py',
-        f'python tools/train.py {m}/posewarper_cycle/demo_config.py',
+        f'python tools/train.py {m}/stage1.py',
+        f'python tools/train.py {m}/posewarper.py',
+        f'python tools/train.py {m}/posewarper_cycle.py',
     ]
     for method, cfg, model_ckpt in (('copy', None, None), ('farneback', None, None),
                                     ('single-frame', 'stage1', ckpt['stage1']),
                                     ('posewarper', 'posewarper', ckpt['posewarper']),
                                     ('posewarper', 'posewarper_cycle', ckpt['posewarper_cycle'])):
         name = 'posewarper+cycle' if cfg == 'posewarper_cycle' else method
-        model = (f' --config {m}/{cfg}/demo_config.py --checkpoint {m}/{model_ckpt}'
+        model = (f' --config {m}/{cfg}.py --checkpoint {m}/{model_ckpt}'
                  if cfg else '')
         lines += [
             f'python tools/propagate.py --ann-file {d}/{TEST_ANN} --data-root {d} '
@@ -198,15 +210,15 @@ def stage_commands(work_dir: str, seed: int, s: DemoSettings, iters: Dict[str, i
             f'python tools/eval_posetrack.py --gt-dir {d}/annotations/val --pred-dir {p}/{name} '
             f'--out {p}/{name}_ap.json'
         ]
-    lines += [f'python tools/test.py {m}/stage1/demo_config.py {m}/{ckpt["stage1"]}',
-              f'python tools/test.py {m}/posewarper/demo_config.py {m}/{ckpt["posewarper"]}']
+    lines += [f'python tools/test.py {m}/stage1.py {m}/{ckpt["stage1"]}',
+              f'python tools/test.py {m}/posewarper.py {m}/{ckpt["posewarper"]}']
     if 'gt7x' in iters:
         lines += [
             f'python tools/propagate.py --ann-file {d}/{TRAIN_ANN} --data-root {d} '
             f'--label-interval {s.label_interval} --method posewarper '
-            f'--config {m}/posewarper/demo_config.py --checkpoint {m}/{ckpt["posewarper"]} '
+            f'--config {m}/posewarper.py --checkpoint {m}/{ckpt["posewarper"]} '
             f'--out {d}/{PSEUDO_ANN}']
         for key in ('gt1x_pgt6x', 'gt7x'):
-            lines += [f'python tools/train.py {m}/{key}/demo_config.py',
-                      f'python tools/test.py {m}/{key}/demo_config.py {m}/{ckpt[key]}']
+            lines += [f'python tools/train.py {m}/{key}.py',
+                      f'python tools/test.py {m}/{key}.py {m}/{ckpt[key]}']
     return lines

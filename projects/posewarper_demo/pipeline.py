@@ -156,7 +156,8 @@ def demo_config(config: str,
                 seed: int,
                 load_from: Optional[str] = None,
                 train_ann_file: Optional[str] = None,
-                iters: Optional[int] = None) -> Config:
+                iters: Optional[int] = None,
+                init_from: Optional[str] = None) -> Config:
     """A tiny config made a demo run: the demo's data, work dir, schedule and seed.
 
     The run is iteration-based: ``epochs`` of the training set (or exactly ``iters``
@@ -175,6 +176,10 @@ def demo_config(config: str,
         load_from (str, optional): Checkpoint to start from (stage 2: the stage-1 model).
         train_ann_file (str, optional): Training json relative to ``data_root``.
         iters (int, optional): Training iterations (the Fig. 4a models: as many as stage 1).
+        init_from (str, optional): A checkpoint of the whole model to initialise it from
+            before ``load_from`` is loaded over it (mmengine applies a model's ``Pretrained``
+            init first): stage 2 takes the pretrained PoseWarper's warping head this way and
+            the fine-tuned stage 1 from ``load_from``.
 
     Returns:
         Config: The edited config.
@@ -186,6 +191,8 @@ def demo_config(config: str,
     cfg.experiment_name = f'{osp.basename(osp.normpath(work_dir))}_{seed}'
     cfg.randomness = dict(seed=seed)
     cfg.load_from = load_from
+    if init_from is not None:
+        cfg.model.init_cfg = dict(type='Pretrained', checkpoint=init_from)
     for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         cfg[name].dataset.data_root = data_root
     if train_ann_file is not None:

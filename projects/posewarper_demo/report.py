@@ -86,6 +86,35 @@ def aggregation_by_frame_section(by_frame: Dict[str, dict]) -> List[str]:
     return lines + ['']
 
 
+def warp_recovery_section(results: dict) -> List[str]:
+    """Report lines for the warp-recovery diagnostic (``posewarper_demo.warp_recovery``): per
+    method and ``|δ|``, the median fraction of the motion recovered and PCK, mean ± sd over
+    the seeds."""
+    rows, sd = results.get('warp_recovery'), results['sd'].get('warp_recovery', {})
+    if not rows:
+        return []
+    keys = list(next(iter(rows.values())))
+    lines = ['## What the warp recovers (diagnostic)', '',
+             'PoseWarper\'s propagation (the model of Table 1) measured in the heatmap cells of '
+             'the crop, from the same labelled frames to the same persons ±'
+             f'{results["settings"]["max_offset"]} frames away: the median fraction of a '
+             'joint\'s motion recovered (0: it stays where it was, as copy leaves it; 1: it '
+             'lands where the person moved) and PCK at PoseTrack\'s head threshold. `stage-1 '
+             'shift` moves Frame A\'s ground truth by the shift of stage 1\'s own peaks (what '
+             'the cue says by itself); `posewarper (oracle cue)` is the same warp with offsets '
+             'predicted from ground-truth heatmaps of both frames (the bound a perfect stage 1 '
+             'would give it). Mean ± sd over seeds.', '',
+             '| method | ' + ' | '.join(keys) + ' |', '|---|' + '---:|' * len(keys)]
+    for method, values in rows.items():
+        cells = []
+        for key in keys:
+            mean, dev = values.get(key), (sd.get(method) or {}).get(key)
+            cells.append('n/a' if mean is None else f'{mean:.2f}' +
+                         ('' if dev is None else f' ± {dev:.2f}'))
+        lines.append(f'| {method} | ' + ' | '.join(cells) + ' |')
+    return lines + ['']
+
+
 def write_results(results: dict, path: str) -> str:
     """Write ``results.json`` (NaN as ``null``, so strict json readers accept it)."""
     def clean(obj):
@@ -116,8 +145,11 @@ def write_report(results: dict, path: str, command: str, figures: Dict[str, str]
     settings, seeds, sd = results['settings'], results['seeds'], results['sd']
     md = ['# PoseWarper demo: the paper\'s experiments in miniature', '']
     md += [f'Produced by `{command}`, seeds {", ".join(seeds)}; stage 1 '
-           + (f'fine-tuned from `{results["stage1_init"]}`.' if results['stage1_init'] else
-              'trained from scratch.'), '']
+           + (f'fine-tuned from `{results["stage1_init"]}`' if results['stage1_init'] else
+              'trained from scratch')
+           + ('; the warping heads start from the trained PoseWarper '
+              f'`{results["stage2_init"]}`.' if results.get('stage2_init') else
+              '; the warping heads start untrained.'), '']
     if results['quick']:
         md += ['**Quick run**: one epoch on a few frames, to check that every stage and output '
                'works. The numbers below say nothing about the method.', '']
@@ -145,6 +177,7 @@ def write_report(results: dict, path: str, command: str, figures: Dict[str, str]
                'MMPose\'s (heatmap maximum, people rescored and OKS-NMSed), mean over seeds:', '',
                ap_table(results['aggregation_official_scoring'], 'model'), '']
     md += aggregation_by_frame_section(results.get('aggregation_by_frame', {}))
+    md += warp_recovery_section(results)
     md += ['## Data augmentation with pseudo-labels (paper Fig. 4a)', '']
     if results['augmentation']:
         md += ['Stage-1 models trained on GT (1x) (the labelled frames), GT (1x) + the '

@@ -26,10 +26,9 @@ from typing import Dict, Iterator, List, Sequence, Tuple
 import numpy as np
 import torch
 
-from posewarper.models.utils import crop_heatmaps, images_to_inputs
+from posewarper.apis.inference import crop_heatmaps, images_to_inputs, init_model
 from posewarper.propagation import FrameLoader, load_sparse_videos
 from posewarper.propagation.crop import TopdownCropper
-from posewarper.propagation.model_loading import init_pose_model
 
 METHODS = ('copy', 'single-frame', 'stage-1 shift', 'posewarper', 'posewarper (oracle cue)')
 #: motion-size bins in heatmap cells (lower bound included); joints moving less than half a
@@ -37,29 +36,35 @@ METHODS = ('copy', 'single-frame', 'stage-1 shift', 'posewarper', 'posewarper (o
 MOTION_BINS = ((0.5, 1.0), (1.0, 2.0), (2.0, 4.0), (4.0, 8.0), (8.0, float('inf')))
 
 
-def _pairs(video, max_offset: int) -> Iterator[Tuple[int, int, object, object]]:
-    """(frame A, frame B, person in A, same person in B) for every labelled pair of frames."""
-    for a in sorted(video.persons):
+def _units(video, max_offset: int, source_interval: int
+           ) -> Iterator[Tuple[int, object, List[Tuple[int, object]]]]:
+    """(frame A, person in A, [(frame B, the same person in B), ...]) for every labelled
+    person of A (every ``source_interval``-th annotated frame) and the frames within
+    ``±max_offset`` where it is labelled too."""
+    for a in sorted(video.persons)[::source_interval]:
         by_track = {}
         for person in video.persons[a]:
             if person.track_id >= 0:
                 by_track.setdefault(person.track_id, []).append(person)
-        for delta in range(-max_offset, max_offset + 1):
-            b = a + delta
-            if delta == 0 or b not in video.persons:
+        for track, persons in by_track.items():
+            if len(persons) != 1:  # identity, never position: an ambiguous track is skipped
                 continue
-            for person_b in video.persons[b]:
-                # identity, never position: a track id that is not unique in A is skipped
-                match = by_track.get(person_b.track_id, [])
-                if len(match) == 1:
-                    yield a, b, match[0], person_b
+            targets = []
+            for delta in range(-max_offset, max_offset + 1):
+                matches = [p for p in video.persons.get(a + delta, ()) if p.track_id == track]
+                if delta and len(matches) == 1:
+                    targets.append((a + delta, matches[0]))
+            if targets:
+                yield a, persons[0], targets
 
 
 class _Batch:
     """Crops and ground truth of up to ``size`` pairs, measured together."""
 
     def __init__(self) -> None:
-        self.crops: List[np.ndarray] = []  # A0, B0, A1, B1, ...
+        self.crops: List[np.ndarray] = []  # A and B crops of every pair
+        self.ref: List[int] = []  # index of each pair's B crop
+        self.sup: List[int] = []  # index of each pair's A crop
         self.gt: List[np.ndarray] = []  # (2, K, 2) joints of A and B in input pixels
         self.valid: List[np.ndarray] = []  # (K, ) joint exists in A and B, inside the heatmap
         self.heads: List[float] = []  # PCK threshold in input pixels
@@ -71,32 +76,40 @@ class _Batch:
         return len(self.deltas)
 
 
-def _add_pair(batch: _Batch, cropper: TopdownCropper, codec, frames: FrameLoader, a: int, b: int,
-              person_a, person_b) -> None:
-    both = person_a.exists & person_b.exists
-    if not both.any() or person_b.bbox_head is None:
-        return
-    res = cropper([frames(a), frames(b)], person_a.bbox, person_a.keypoints,
-                  both.astype(np.float32))
-    # B's joints through the same affine transform as A's (the crop is A's)
-    res_b = cropper([frames(b)], person_a.bbox, person_b.keypoints, both.astype(np.float32))
-    kpt_a = res['transformed_keypoints'][0]
-    kpt_b = res_b['transformed_keypoints'][0]
-    enc_a = codec.encode(kpt_a[None], both.astype(np.float32)[None])
-    enc_b = codec.encode(kpt_b[None], both.astype(np.float32)[None])
-    valid = (enc_a['keypoint_weights'][0] > 0) & (enc_b['keypoint_weights'][0] > 0)
-    if not valid.any():
-        return
-    # PoseTrack's PCKh threshold (half of 0.6 × the head box diagonal), in input pixels
-    _, _, hw, hh = person_b.bbox_head
-    px_per_image_px = res['input_size'][0] / res['input_scale'][0]
-    batch.heads.append(0.5 * 0.6 * float(np.hypot(hw, hh)) * px_per_image_px)
+def _add_unit(batch: _Batch, cropper: TopdownCropper, codec, frames, a: int, person_a,
+              targets: List[Tuple[int, object]]) -> None:
+    """Crop A and its targets with A's box (one affine warp) and add the unit's pairs."""
+    res = cropper([frames(a)] + [frames(b) for b, _ in targets], person_a.bbox)
+    center, scale = np.asarray(res['input_center']), np.asarray(res['input_scale'])
+    size = np.asarray(res['input_size'], dtype=np.float64)
+
+    def to_input(points: np.ndarray) -> np.ndarray:
+        # the test crop's affine transform (no rotation): the inverse of input_to_image
+        return ((points - center + 0.5 * scale) / scale * size).astype(np.float32)
+
+    first = len(batch.crops)
     batch.crops.extend(res['img'])
-    batch.gt.append(np.stack([kpt_a, kpt_b]))
-    batch.valid.append(valid)
-    batch.y_a.append(enc_a['heatmaps'])
-    batch.y_b.append(enc_b['heatmaps'])
-    batch.deltas.append(b - a)
+    kpt_a = to_input(person_a.keypoints)
+    for k, (b, person_b) in enumerate(targets, start=1):
+        both = (person_a.exists & person_b.exists).astype(np.float32)
+        if not both.any() or person_b.bbox_head is None:
+            continue
+        kpt_b = to_input(person_b.keypoints)
+        enc_a = codec.encode(kpt_a[None], both[None])
+        enc_b = codec.encode(kpt_b[None], both[None])
+        valid = (enc_a['keypoint_weights'][0] > 0) & (enc_b['keypoint_weights'][0] > 0)
+        if not valid.any():
+            continue
+        # PoseTrack's PCKh threshold (half of 0.6 × the head box diagonal), in input pixels
+        _, _, hw, hh = person_b.bbox_head
+        batch.heads.append(0.5 * 0.6 * float(np.hypot(hw, hh)) * size[0] / scale[0])
+        batch.sup.append(first)
+        batch.ref.append(first + k)
+        batch.gt.append(np.stack([kpt_a, kpt_b]))
+        batch.valid.append(valid)
+        batch.y_a.append(enc_a['heatmaps'])
+        batch.y_b.append(enc_b['heatmaps'])
+        batch.deltas.append(b - a)
 
 
 def _decode(model, heatmaps: torch.Tensor) -> np.ndarray:
@@ -108,7 +121,7 @@ def _decode(model, heatmaps: torch.Tensor) -> np.ndarray:
 def _measure(model, batch: _Batch) -> Dict[str, np.ndarray]:
     """Per method, the joints ``(N, K, 2)`` it places in B (input pixels)."""
     heatmaps = crop_heatmaps(model, images_to_inputs(model, batch.crops))[:, 0]
-    f_a, f_b = heatmaps[0::2], heatmaps[1::2]
+    f_a, f_b = heatmaps[batch.sup], heatmaps[batch.ref]
     y_a = torch.from_numpy(np.stack(batch.y_a)).to(heatmaps)
     y_b = torch.from_numpy(np.stack(batch.y_b)).to(heatmaps)
     gt = np.stack(batch.gt)
@@ -135,6 +148,7 @@ def measure_warp_recovery(config: str,
                           ann_file: str,
                           data_root: str = '',
                           max_offset: int = 3,
+                          source_interval: int = 1,
                           batch_size: int = 32,
                           device: str = 'cpu') -> dict:
     """Warp recovery and PCK of a trained PoseWarper on fully labelled videos.
@@ -146,6 +160,8 @@ def measure_warp_recovery(config: str,
             videos), persons linked by ``track_id``.
         data_root (str): Folder the image ``file_name`` s are relative to.
         max_offset (int): Largest ``|δ|`` measured.
+        source_interval (int): Frame A is every ``source_interval``-th annotated frame of each
+            video (7: the frames the demo's propagation labels); 1: every frame.
         batch_size (int): Pairs per forward pass.
         device (str): Device of the model.
 
@@ -155,7 +171,7 @@ def measure_warp_recovery(config: str,
         motion), ``pck`` and ``error_cells`` (mean distance to B's joint); ``cell_px`` (input
         pixels per heatmap cell) and ``pairs``.
     """
-    model = init_pose_model(config, checkpoint, device=device)
+    model = init_model(config, checkpoint, device=device)
     cropper = TopdownCropper.from_config(model.cfg)
     codec = model.head.decoder
     cell = float(codec.input_size[0]) / codec.heatmap_size[0]
@@ -187,9 +203,9 @@ def measure_warp_recovery(config: str,
     for video in videos:
         frames = FrameLoader(video)
         batch = _Batch()
-        for a, b, person_a, person_b in _pairs(video, max_offset):
-            _add_pair(batch, cropper, codec, frames, a, b, person_a, person_b)
-            pairs += 1
+        for a, person_a, targets in _units(video, max_offset, source_interval):
+            _add_unit(batch, cropper, codec, frames, a, person_a, targets)
+            pairs += len(targets)
             if len(batch) >= batch_size:
                 flush(batch)
                 batch = _Batch()
@@ -207,6 +223,26 @@ def measure_warp_recovery(config: str,
                 median_motion_cells={str(d): float(np.median(data['motion'][data['delta'] == d]))
                                      for d in range(1, max_offset + 1)
                                      if (data['delta'] == d).any()})
+
+
+#: the methods of the demo's warp-recovery table (copy recovers nothing by definition)
+HEADLINE_METHODS = ('single-frame', 'stage-1 shift', 'posewarper', 'posewarper (oracle cue)')
+
+
+def recovery_rows(result: dict, methods: Sequence[str] = HEADLINE_METHODS
+                  ) -> Dict[str, Dict[str, float]]:
+    """The headline of :func:`measure_warp_recovery` as the demo's tables are shaped: per
+    method, ``recovered |δ|=d`` and ``PCK |δ|=d`` for each offset (``None`` where no joint
+    was measured), so that ``posewarper_demo.seeds.summarise_seeds`` averages seeds."""
+    rows = {}
+    for method in methods:
+        row = {}
+        for delta, entry in result['by_offset'].items():
+            stats = entry[method]
+            row[f'recovered |δ|={delta}'] = stats.get('recovered')
+            row[f'PCK |δ|={delta}'] = stats.get('pck')
+        rows[method] = row
+    return rows
 
 
 def format_recovery(result: dict, methods: Sequence[str] = METHODS) -> str:

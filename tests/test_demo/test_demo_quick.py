@@ -90,6 +90,16 @@ def test_results_json(quick_run):
     assert results['stage1_init'].endswith('hrnet-tiny_synthetic-pretrain.pth')
     assert {t['row'] for t in results['targets']} == {'posewarper', 'temporal',
                                                       'GT (1x) + pGT (6x)'}
+    assert results['stage2_init'] is None
+    recovery = results['warp_recovery']
+    assert set(recovery) == {'single-frame', 'stage-1 shift', 'posewarper',
+                             'posewarper (oracle cue)'}
+    for row in recovery.values():
+        assert set(row) == {f'{what} |δ|={d}' for what in ('recovered', 'PCK') for d in (1, 2, 3)}
+        assert all(v is None or np.isfinite(v) for v in row.values())
+        assert all(row[f'PCK |δ|={d}'] is None or 0 <= row[f'PCK |δ|={d}'] <= 1
+                   for d in (1, 2, 3))
+    assert results['seeds'][SEED]['warp_recovery'] == recovery
 
 
 def test_pretrained_stage1_is_used(quick_run):
@@ -104,7 +114,7 @@ def test_report(quick_run):
     work, out = quick_run
     report = (work / 'report.md').read_text()
     for heading in ('## Table 1', '## Temporal pose aggregation', '## Data augmentation',
-                    '## Targets', '## Timings', '## Commands'):
+                    '## What the warp recovers', '## Targets', '## Timings', '## Commands'):
         assert heading in report
     assert '| method | Head | Shou | Elb | Wri | Hip | Knee | Ankl | Total |' in report
     assert f'| method (Total AP) | seed {SEED} |' in report
@@ -140,7 +150,7 @@ def test_same_seed_same_results(quick_run, tmp_path):
     first = json.loads((work / 'results.json').read_text())
     second = json.loads((tmp_path / 'results.json').read_text())
     for key in ('propagation', 'aggregation', 'augmentation', 'aggregation_official_scoring',
-                'aggregation_by_frame', 'offsets_vs_flow', 'targets', 'seeds'):
+                'aggregation_by_frame', 'offsets_vs_flow', 'targets', 'seeds', 'warp_recovery'):
         assert first[key] == second[key], key
     for name in ('posewarper.json', 'farneback.json'):
         a = json.loads((work / f'seed_{SEED}' / 'propagation' / name).read_text())['annotations']
