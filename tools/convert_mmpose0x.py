@@ -63,8 +63,10 @@ def load_checkpoint_file(path: str, trust_pickle: bool = False) -> Any:
 def save_atomic(obj: Any, path: str) -> None:
     """``torch.save`` through :func:`~posewarper.fileio.atomic_output`: a crash never leaves a
     truncated checkpoint behind."""
-    with atomic_output(path) as tmp:
-        torch.save(obj, tmp)
+    with atomic_output(path) as tmp, open(tmp, 'wb') as f:
+        # a file object: given a path, torch names the archive's folder after the (random)
+        # temporary file, and equal checkpoints would be written as different bytes
+        torch.save(obj, f)
 
 
 def is_plain(obj: Any) -> bool:

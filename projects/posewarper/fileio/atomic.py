@@ -48,39 +48,52 @@ class AtomicFile:
 
     Args:
         path (str): The final file; its folder is created if needed.
+        fsync (bool): Flush the data to disk before the rename. Without it the file is still
+            never seen half-written by a reader, or after a kill; only a power loss may lose
+            it (for many small files that can be made again, e.g. generated frames).
 
     Attributes:
         path (str): The final file.
         tmp (str): The temporary file next to it (created empty), to write to.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, fsync: bool = True) -> None:
         self.path = path
+        self.fsync = fsync
         folder = osp.dirname(osp.abspath(path))
         os.makedirs(folder, exist_ok=True)
-        # held back: an interrupt between mkstemp and the caller's try would leak the file
-        with deferred_signals():
-            fd, self.tmp = tempfile.mkstemp(prefix=_temp_prefix(osp.basename(path)),
-                                            suffix=TEMP_SUFFIX + osp.splitext(path)[1],
-                                            dir=folder)
-            os.close(fd)
+        self.tmp = ''
+        try:
+            # held back, and delivered as the block ends, i.e. still here: the file is removed
+            # before the interrupt leaves the constructor (the caller never gets to discard it)
+            with deferred_signals():
+                fd, self.tmp = tempfile.mkstemp(prefix=_temp_prefix(osp.basename(path)),
+                                                suffix=TEMP_SUFFIX + osp.splitext(path)[1],
+                                                dir=folder)
+                os.close(fd)
+        except BaseException:
+            self.discard()
+            raise
 
     def commit(self) -> None:
         """Flush the temporary file to disk and rename it over :attr:`path`."""
         with deferred_signals():
-            with open(self.tmp, 'rb+') as f:
-                os.fsync(f.fileno())
+            if self.fsync:
+                with open(self.tmp, 'rb+') as f:
+                    os.fsync(f.fileno())
             os.chmod(self.tmp, 0o666 & ~_umask())
             os.replace(self.tmp, self.path)
 
     def discard(self) -> None:
         """Remove the temporary file if it was not committed."""
+        if not self.tmp:
+            return
         with deferred_signals(), contextlib.suppress(FileNotFoundError):
             os.remove(self.tmp)
 
 
 @contextlib.contextmanager
-def atomic_output(path: str) -> Iterator[str]:
+def atomic_output(path: str, fsync: bool = True) -> Iterator[str]:
     """Yield a temporary path to write ``path``'s content to; move it into place on success.
 
     Use it for writers that need a path (``torch.save``, ...); for bytes and json use
@@ -88,11 +101,12 @@ def atomic_output(path: str) -> Iterator[str]:
 
     Args:
         path (str): The final file.
+        fsync (bool): See :class:`AtomicFile`.
 
     Yields:
         str: The temporary file (already created, empty) next to ``path``.
     """
-    output = AtomicFile(path)
+    output = AtomicFile(path, fsync)
     try:
         yield output.tmp
         output.commit()
@@ -100,9 +114,10 @@ def atomic_output(path: str) -> Iterator[str]:
         output.discard()
 
 
-def write_bytes_atomic(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (see the module docstring)."""
-    with atomic_output(path) as tmp:
+def write_bytes_atomic(path: str, data: bytes, fsync: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically (see the module docstring and
+    :class:`AtomicFile` for ``fsync``)."""
+    with atomic_output(path, fsync) as tmp:
         with open(tmp, 'wb') as f:
             f.write(data)
 

@@ -56,10 +56,15 @@ class AtomicFolder:
         self.path = osp.abspath(path)
         parent = osp.dirname(self.path)
         os.makedirs(parent, exist_ok=True)
-        with deferred_signals():
-            self.tmp: Optional[str] = tempfile.mkdtemp(
-                prefix=_temp_prefix(osp.basename(self.path)), suffix=TEMP_SUFFIX, dir=parent)
-        os.chmod(self.tmp, 0o777 & ~_umask())
+        self.tmp: Optional[str] = None
+        try:  # an interrupt delivered as the block ends must not leak the staging folder
+            with deferred_signals():
+                self.tmp = tempfile.mkdtemp(prefix=_temp_prefix(osp.basename(self.path)),
+                                            suffix=TEMP_SUFFIX, dir=parent)
+            os.chmod(self.tmp, 0o777 & ~_umask())
+        except BaseException:
+            self.discard()
+            raise
 
     def commit(self) -> None:
         """Fsync the staged files and put the folder in place of :attr:`path`."""

@@ -23,6 +23,8 @@ import os.path as osp
 import tempfile
 from typing import List, Optional, Sequence, Tuple
 
+from .deferred_signals import deferred_signals
+
 
 class OutputBusyError(OSError):
     """Another process holds the lock of an output."""
@@ -62,6 +64,12 @@ class OutputLock:
             OutputBusyError: If another process holds it.
         """
         self._lock_file = lock_path(self.path)
+        # signals held back: an interrupt between creating the lock file and owning it would
+        # leave the file behind
+        with deferred_signals():
+            self._acquire()
+
+    def _acquire(self) -> None:
         while True:
             fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT, 0o600)
             try:
@@ -87,12 +95,13 @@ class OutputLock:
         """Drop the lock and remove its file."""
         if self._fd is None:
             return
-        try:
-            os.remove(self._lock_file)  # still ours: removed while locked (see acquire)
-        except FileNotFoundError:
-            pass
-        os.close(self._fd)
-        self._fd = None
+        with deferred_signals():  # an interrupt here would leave the lock file behind
+            try:
+                os.remove(self._lock_file)  # still ours: removed while locked (see acquire)
+            except FileNotFoundError:
+                pass
+            os.close(self._fd)
+            self._fd = None
 
     def __enter__(self) -> 'OutputLock':
         self.acquire()
@@ -118,8 +127,9 @@ class OutputLocks:
     def __enter__(self) -> 'OutputLocks':
         try:
             for lock in self._locks:
-                lock.acquire()
+                # listed first: an interrupt delivered as acquire() ends must still release it
                 self._held.append(lock)
+                lock.acquire()
         except BaseException:
             self.__exit__()
             raise

@@ -231,9 +231,9 @@ def propagate_annotations(ann_file: str,
 
     set_random_seed(seed)
     new_parts_dir = not osp.isdir(parts_dir)
-    os.makedirs(parts_dir, exist_ok=True)
-    remove_stale_temp_files(parts_dir)
-    try:
+    try:  # from the folder's creation on: an interrupt right after it must not leave it empty
+        os.makedirs(parts_dir, exist_ok=True)
+        remove_stale_temp_files(parts_dir)
         return _run_plans(plans, propagator, fingerprint, doc, videos, out, per_video_dir,
                           progress, min_joint_score, fit_threads=device == 'cpu')
     except BaseException:

@@ -11,7 +11,9 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import cv2
 import numpy as np
 
-from ..fileio import posetrack_document, write_json_atomic
+from ..fileio import (posetrack_document, remove_stale_temp_files, write_bytes_atomic,
+                      write_json_atomic)
+from ..fileio.atomic import TEMP_SUFFIX
 from .annotations import label_people
 from .config import SyntheticConfig
 from .posetrack_writer import (FRAMES_PER_VIDEO_ID, TRACKS_PER_IMAGE, annotation_record,
@@ -54,7 +56,8 @@ def _prepare_out_dir(out_dir: str) -> str:
     try:
         os.makedirs(out_dir, exist_ok=True)
         # A probe file catches read-only mounts, which os.access misses when running as root.
-        fd, probe = tempfile.mkstemp(prefix='.write_probe_', dir=out_dir)
+        # named as our temporary files, so that the sweep removes one a killed run left
+        fd, probe = tempfile.mkstemp(prefix='.write_probe.', suffix=TEMP_SUFFIX, dir=out_dir)
         os.close(fd)
         os.remove(probe)
     except OSError as err:
@@ -85,16 +88,17 @@ def write_video(out_dir: str, split: str, vid_id: int, video: SyntheticVideo,
     name = video_name(vid_id)
     img_dir = os.path.join(out_dir, 'images', split, name)
     os.makedirs(img_dir, exist_ok=True)
+    remove_stale_temp_files(img_dir)  # frames of a killed run
     images, annotations = [], []
     for frame in range(video.frames):
         image, labels = video.render(frame)
         ok, buf = cv2.imencode('.jpg', image, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
         if not ok:
             raise RuntimeError(f'JPEG encoding failed for frame {frame} of {name}')
-        # Frames are written directly (an atomic rename per frame costs more than the frame);
-        # the json files, which readers rely on, are written atomically.
-        with open(os.path.join(img_dir, f'{frame:06d}.jpg'), 'wb') as fh:
-            fh.write(buf.tobytes())
+        # Atomic (a killed run leaves no truncated frame, even over an earlier one) but not
+        # fsynced: a flush to disk per frame costs more than the frame, which can be made again.
+        write_bytes_atomic(os.path.join(img_dir, f'{frame:06d}.jpg'), buf.tobytes(),
+                           fsync=False)
         record = image_record(split, name, vid_id, frame, video.frames, video.width,
                               video.height, labels.ignore_polygons)
         images.append(record)
@@ -177,6 +181,9 @@ def _write_splits(out_dir: str, split_names: Sequence[str], videos: int, frames:
     summary = {}
     for split in split_names:
         os.makedirs(os.path.join(out_dir, 'annotations', split), exist_ok=True)
+        for folder in (out_dir, os.path.join(out_dir, 'annotations'),
+                       os.path.join(out_dir, 'annotations', split)):
+            remove_stale_temp_files(folder)  # left by a killed run
         all_images, all_annotations, names, defocused = [], [], [], {}
         for index in range(videos):
             rng = _video_rng(seed, split, index)

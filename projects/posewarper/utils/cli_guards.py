@@ -9,14 +9,16 @@ any work; so the rules live here once, not in each tool:
   input;
 - every output must be writable (:func:`~posewarper.fileio.check_output_path`);
 - every output is locked for the run (:mod:`posewarper.fileio.output_lock`): a second run
-  writing it is refused with one line, never left to race on the temporary files.
+  writing it is refused with one line, never left to race on the temporary files;
+- once locked, the temporary files a killed run (SIGKILL) left next to an output are removed
+  (:func:`~posewarper.fileio.remove_stale_temp_files`), so that no tool leaves them for good.
 """
 import contextlib
 import os
 import os.path as osp
 from typing import Iterator, NamedTuple, Optional, Sequence
 
-from ..fileio import check_output_path
+from ..fileio import check_output_path, remove_stale_temp_files
 from ..fileio.output_lock import OutputLocks
 
 
@@ -83,7 +85,8 @@ def check_outputs_apart(outputs: Sequence[Output], inputs: Sequence[Input]) -> N
 
 @contextlib.contextmanager
 def guard_outputs(outputs: Sequence[Output], inputs: Sequence[Input] = ()) -> Iterator[None]:
-    """Check the outputs (writable, apart from the inputs), then hold their locks in the block.
+    """Check the outputs (writable, apart from the inputs), then hold their locks in the block
+    (having removed the temporary files killed runs left next to them).
 
     Args:
         outputs (Sequence[Output]): What the tool writes; empty paths are skipped.
@@ -99,6 +102,9 @@ def guard_outputs(outputs: Sequence[Output], inputs: Sequence[Input] = ()) -> It
         check_output_path(out.path, out.what, folder=out.folder)
     check_outputs_apart(outputs, inputs)
     with OutputLocks([(o.path, o.what) for o in outputs]):
+        for out in outputs:  # held by us now: no other run is writing these
+            path = osp.abspath(out.path)
+            remove_stale_temp_files(osp.dirname(path), osp.basename(path))
         yield
 
 

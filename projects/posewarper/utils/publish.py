@@ -58,7 +58,10 @@ def publish_checkpoint(src: str, dst: str, fp16: bool = False,
     # an interrupt leaves the old pair (or nothing), never a checkpoint without its sidecar
     weights, sidecar_file = AtomicFile(dst), None
     try:
-        torch.save(dict(meta=meta, state_dict=state), weights.tmp)
+        # to a file object: given a path, torch names the archive's folder after the (random)
+        # temporary file, and two runs would publish different bytes and sha256
+        with open(weights.tmp, 'wb') as f:
+            torch.save(dict(meta=meta, state_dict=state), f)
         sidecar = dict(
             file=osp.basename(dst), sha256=sha256_file(weights.tmp),
             bytes=osp.getsize(weights.tmp), dtype='float16' if fp16 else 'as trained',
