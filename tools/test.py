@@ -10,7 +10,7 @@ import os.path as osp
 import sys
 
 import mmengine
-from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.config import Config, ConfigDict
 from mmengine.hooks import Hook
 
 from posewarper.engine import build_runner, destroy_dist
@@ -19,7 +19,8 @@ from posewarper.utils.checkpoint_match import check_checkpoint_for_config
 from posewarper.utils.cli import add_debug_argument, cli_main
 from posewarper.utils.cli_args import non_negative_float, positive_int
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
-from posewarper.utils.config_check import config_build_errors, load_config, merge_cfg_options
+from posewarper.utils.config_check import (CfgOptionsAction, config_build_errors, load_config,
+                                           merge_cfg_options)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -37,7 +38,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options',
         nargs='+',
-        action=DictAction,
+        action=CfgOptionsAction,
         help='override config settings as key=value pairs, e.g. test_dataloader.batch_size=1')
     parser.add_argument('--show-dir', help='save the visualised predictions in this dir')
     parser.add_argument('--show', action='store_true', help='display the predictions')

@@ -7,13 +7,15 @@ and :func:`check_config_types` find them before a tool starts work and raise a o
 ``ValueError`` (the tools' expected error, :mod:`.cli`); :func:`config_build_errors` turns the
 ones that can only surface while the runner builds its parts into the same one line.
 """
+import argparse
 import contextlib
 import difflib
+import math
 import os.path as osp
 import re
 from typing import Any, Iterator, List, Optional, Set
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.registry import Registry
 
 _REGISTRY_MISS = re.compile(r'`?([\w.]+)`? is not in the ([\w:]+) registry')
@@ -70,6 +72,32 @@ def merge_cfg_options(cfg: Config, cfg_options: Optional[dict], path: str) -> Co
     return cfg
 
 
+class CfgOptionsAction(DictAction):
+    """mmengine's ``DictAction`` for ``--cfg-options``, its parse errors as argparse usage
+    errors (status 2, one ``error:`` line): mmengine unpacks ``KEY=VALUE`` unchecked and asserts
+    balanced brackets, so a typo (``lr``, ``=1``, ``[1,2``) ended in a traceback."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        for kv in values or ():
+            key, sep, _ = kv.partition('=')
+            if not sep or not key.strip():
+                raise argparse.ArgumentError(self, f'{kv!r} is not KEY=VALUE')
+        try:
+            super().__call__(parser, namespace, values, option_string)
+        except (AssertionError, ValueError) as e:
+            raise argparse.ArgumentError(self, f'{" ".join(values)}: {e}') from None
+
+
+def _non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return any(_non_finite(v) for v in value)
+    if isinstance(value, dict):
+        return any(_non_finite(v) for v in value.values())
+    return False
+
+
 def _lookup(cfg: Any, key: str) -> Any:
     node = cfg.to_dict() if isinstance(cfg, Config) else cfg  # a Config is no dict
     for part in key.split('.'):
@@ -86,10 +114,15 @@ def check_cfg_options(cfg: Config, cfg_options: dict) -> None:
     """Refuse a ``--cfg-options`` value whose type differs from the config's value it replaces
     (a number replaced by a string, a list by a scalar, ...); new keys and ``None`` pass.
 
+    A NaN or infinite number is refused anywhere (``lr=nan`` trained on silently).
+
     Raises:
         ValueError: Naming the key, the value given and the type expected.
     """
     for key, value in cfg_options.items():
+        if _non_finite(value):
+            raise ValueError(f'--cfg-options {key}={value!r}: NaN and infinity are not '
+                             'accepted; give a finite number')
         try:
             old = _lookup(cfg, key)
         except LookupError:
