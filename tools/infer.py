@@ -16,13 +16,13 @@ writes ``outputs/preds/demo.json`` (PoseTrack18 predictions of every frame) and
 processed; an error leaves neither behind.
 """
 import argparse
-import os.path as osp
 import sys
 from typing import List, Optional, Tuple
 
 from posewarper.utils.cli import add_debug_argument, cli_main
 from posewarper.utils.cli_args import finite_float, non_negative_int, positive_int, unit_float
-from posewarper.utils.cli_guards import Input, Output, check_device, guard_outputs
+from posewarper.utils.cli_guards import (Input, Output, check_device, guard_outputs,
+                                         inference_outputs)
 
 #: Options given to the inferencer's constructor; the others go to its call.
 INIT_ARGS = ('pose2d', 'pose2d_weights', 'scope', 'device', 'det_model', 'det_weights',
@@ -112,27 +112,8 @@ def split_args(args: argparse.Namespace) -> Tuple[dict, dict]:
 
 
 def output_files(args: argparse.Namespace) -> List[Output]:
-    """The files the run writes: ``<pred-out-dir>/<name>.json`` and ``<vis-out-dir>/<name>.mp4``
-    (or ``--vis-out-dir`` itself when it names a file), ``<name>`` the input's (what
-    :func:`~posewarper.apis.inferencers.frame_sources.open_frame_source` names it)."""
-    source = args.inputs.rstrip('/\\') or args.inputs
-    if source.lower().startswith('webcam'):
-        name = 'webcam'
-    elif osp.isdir(source):
-        name = osp.basename(osp.normpath(source))
-    else:
-        name = osp.splitext(osp.basename(source))[0]
-    outputs = []
-    if args.pred_out_dir:
-        outputs += [Output(args.pred_out_dir, '--pred-out-dir', folder=True),
-                    Output(osp.join(args.pred_out_dir, f'{name}.json'), 'the prediction json')]
-    if args.vis_out_dir:
-        if osp.splitext(args.vis_out_dir)[1]:
-            outputs.append(Output(args.vis_out_dir, '--vis-out-dir'))
-        else:
-            outputs += [Output(args.vis_out_dir, '--vis-out-dir', folder=True),
-                        Output(osp.join(args.vis_out_dir, f'{name}.mp4'), 'the rendered video')]
-    return outputs
+    """The files the run writes (:func:`~posewarper.utils.cli_guards.inference_outputs`)."""
+    return inference_outputs(args.inputs, args.pred_out_dir, args.vis_out_dir)
 
 
 @cli_main

@@ -13,12 +13,11 @@ people tracked) instead of single frames. Example::
 Other models (MMPose aliases, single-frame configs, ``--pose3d``) run as in MMPose.
 """
 import argparse
-import os.path as osp
 import sys
 from typing import Dict, List, Optional, Tuple
 
-from posewarper.fileio import check_output_path
 from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli_guards import Input, guard_outputs, inference_outputs
 
 #: MMPose's defaults of the prediction filters, and those of its bottom-up models.
 FILTER_ARGS = dict(bbox_thr=0.3, nms_thr=0.3, pose_based_nms=False)
@@ -150,15 +149,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         from mmpose.apis.inferencers import get_model_aliases
         display_model_aliases(get_model_aliases(init_args['scope']))
         return 0
-    if call_args['pred_out_dir']:
-        check_output_path(call_args['pred_out_dir'], '--pred-out-dir', folder=True)
-    if call_args['vis_out_dir']:
-        check_output_path(call_args['vis_out_dir'], '--vis-out-dir',
-                          folder=not osp.splitext(call_args['vis_out_dir'])[1])
-    from posewarper.apis import MMPoseInferencer  # heavy: after the arguments are checked
-    inferencer = MMPoseInferencer(**init_args)
-    for _ in inferencer(**call_args):
-        pass
+    # as infer.py: outputs apart from the inputs and locked (a second run is refused)
+    outputs = inference_outputs(str(call_args['inputs']), call_args['pred_out_dir'],
+                                call_args['vis_out_dir'])
+    inputs = [Input(str(call_args['inputs']), 'input')] + [
+        Input(init_args.get(k) or '', f'--{k.replace("_", "-")}')
+        for k in ('pose2d', 'pose2d_weights', 'det_weights') if isinstance(init_args.get(k), str)]
+    with guard_outputs(outputs, inputs):
+        from posewarper.apis import MMPoseInferencer  # heavy: after the arguments are checked
+        inferencer = MMPoseInferencer(**init_args)
+        for _ in inferencer(**call_args):
+            pass
     return 0
 
 

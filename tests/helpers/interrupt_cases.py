@@ -11,6 +11,7 @@ import torch
 
 from tests.helpers.posetrack_docs import copy_with_scores, joints_at, person, video
 from tests.helpers.propagation import make_dataset
+from tests.helpers.tiny_posewarper import TINY_POSEWARPER_CFG, save_tiny_posewarper
 
 #: A folder's files: relative path -> content.
 Snapshot = Dict[str, bytes]
@@ -28,8 +29,9 @@ class Case(NamedTuple):
         cache (str): A folder under ``out`` a stopped run may leave for its rerun to resume
             from (its files complete), or empty.
         folders_as_it_goes (bool): The tool creates the folders of its layout as it goes
-            (``make_synthetic_posetrack.py`` writes a dataset file by file): a stopped run may
-            leave some of them empty.
+            (``make_synthetic_posetrack.py`` writes a dataset file by file, ``infer.py`` its
+            ``--pred-out-dir`` and ``--vis-out-dir``): a stopped run may leave some of them
+            empty.
     """
     tool: str
     argv: Callable[[Path, Path, str], List[str]]
@@ -56,6 +58,7 @@ def make_inputs(root: Path) -> Path:
         (root / name).mkdir(parents=True)
         (root / name / 'v.json').write_text(json.dumps(doc))
     make_dataset(root / 'data', videos=1, frames=6, width=64, height=48)
+    save_tiny_posewarper(root / 'pw.pth')
     torch.manual_seed(0)
     for variant in ('old', 'new'):
         state = {'backbone.conv.weight': torch.randn(4, 3, 3, 3),
@@ -102,6 +105,21 @@ CASES: Dict[str, Case] = {
     'convert_mmpose0x': Case('convert_mmpose0x', _convert, _top_level),
     'publish_checkpoint': Case('publish_checkpoint', _publish, _top_level),
 }
+
+
+def _infer(inputs: Path, out: Path, variant: str) -> List[str]:
+    return [inputs / 'data' / 'images' / 'val' / '000001_synth', '--pose2d', TINY_POSEWARPER_CFG,
+            '--pose2d-weights', inputs / 'pw.pth', '--det-model', 'whole_image',
+            '--device', 'cpu', '--temporal-window', '0' if variant == 'old' else '1',
+            '--pred-out-dir', out / 'preds', '--vis-out-dir', out / 'vis']
+
+
+#: Cases that build and run a model (seconds per run): in the slow tests only.
+SLOW_CASES: Dict[str, Case] = {
+    name: Case(name, _infer, _every_file, folders_as_it_goes=True)
+    for name in ('infer', 'inferencer_demo')
+}
+ALL_CASES = dict(CASES, **SLOW_CASES)
 
 
 def snapshot(folder: Path) -> Snapshot:

@@ -203,7 +203,8 @@ def _new_kind_runs(case: str, data: Path, tmp: Path):
                              and '/.data/' not in info.filename else body)
         return [('test', [str(TINY_STAGE2), str(newer), '--work-dir',
                           str(tmp / 'out' / 'work')])]
-    if case in ('config-syntax-error', 'config-unknown-type', 'cfg-options-wrong-type'):
+    if case in ('config-syntax-error', 'config-unknown-type', 'cfg-options-wrong-type',
+                'cfg-options-nan'):
         config = tmp / 'in' / 'bad.py'
         config.parent.mkdir(parents=True)
         text = f"_base_ = ['{TINY_STAGE2}']\n"
@@ -212,6 +213,8 @@ def _new_kind_runs(case: str, data: Path, tmp: Path):
             text += 'model = dict(\n'
         elif case == 'config-unknown-type':
             text += "model = dict(type='PoseWarpr')\n"
+        elif case == 'cfg-options-nan':
+            extra = ['--cfg-options', 'optim_wrapper.optimizer.lr=nan']
         else:
             extra = ['--cfg-options', 'train_cfg.max_epochs=four']
         config.write_text(text)

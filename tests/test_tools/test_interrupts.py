@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers.fault_injection import Fault, ForkServer
-from tests.helpers.interrupt_cases import (CASES, check_stopped_state, make_inputs, snapshot,
-                                           write_snapshot)
+from tests.helpers.interrupt_cases import (ALL_CASES, CASES, SLOW_CASES, check_stopped_state,
+                                           make_inputs, snapshot, write_snapshot)
 
 FAST = settings(max_examples=int(os.environ.get('POSEWARPER_FAULT_EXAMPLES', 4)),
                 deadline=None, derandomize=True, database=None,
@@ -41,22 +41,31 @@ def inputs(tmp_path_factory) -> Path:
     return make_inputs(tmp_path_factory.mktemp('interrupt_inputs'))
 
 
+class _References(dict):
+    """Per case, computed when first asked for: the outputs of uninterrupted ``old`` and
+    ``new`` runs, and the file-system events of the new run into an empty folder (``new``) and
+    over the old output (``over_old``: fewer folders to create, files to replace)."""
+
+    def __init__(self, server, inputs: Path, root: Path) -> None:
+        super().__init__()
+        self.server, self.inputs, self.root = server, inputs, root
+
+    def __missing__(self, key):
+        name = key[0]
+        case, root = ALL_CASES[name], self.root / name
+        for variant, out in (('old', 'a'), ('new', 'b'), ('over_old', 'a')):
+            (root / variant).mkdir(parents=True)
+            argv = case.argv(self.inputs, root / out, 'old' if variant == 'old' else 'new')
+            result = self.server.run(case.tool, argv, root / variant)
+            assert result.returncode == 0, (name, variant, result.stderr)
+            self[name, variant] = (snapshot(root / out), result.events)
+        assert self[name, 'over_old'][0] == self[name, 'new'][0], f'{name} is not reproducible'
+        return self[key]
+
+
 @pytest.fixture(scope='module')
 def reference(server, inputs, tmp_path_factory):
-    """Per case: the outputs of uninterrupted ``old`` and ``new`` runs, and the file-system
-    events of the new run into an empty folder (``new``) and over the old output
-    (``over_old``: fewer folders to create, files to replace)."""
-    runs = {}
-    for name, case in CASES.items():
-        root = tmp_path_factory.mktemp(name)
-        for variant, out in (('old', 'a'), ('new', 'b'), ('over_old', 'a')):
-            (root / variant).mkdir()
-            argv = case.argv(inputs, root / out, 'old' if variant == 'old' else 'new')
-            result = server.run(case.tool, argv, root / variant)
-            assert result.returncode == 0, (name, variant, result.stderr)
-            runs[name, variant] = (snapshot(root / out), result.events)
-        assert runs[name, 'over_old'][0] == runs[name, 'new'][0], name
-    return runs
+    return _References(server, inputs, tmp_path_factory.mktemp('reference'))
 
 
 def _lock_files(tempdir: Path) -> list:
@@ -64,7 +73,7 @@ def _lock_files(tempdir: Path) -> list:
 
 
 def _stop_and_rerun(server, inputs, reference, name: str, fault: Fault, previous: bool) -> None:
-    case = CASES[name]
+    case = ALL_CASES[name]
     new, _ = reference[name, 'new']
     old = reference[name, 'old'][0] if previous else None
     with tempfile.TemporaryDirectory() as tmp:
@@ -113,7 +122,7 @@ def test_stopped_run_leaves_old_or_new_output_and_rerun_matches(server, inputs, 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('name', sorted(CASES))
+@pytest.mark.parametrize('name', sorted(ALL_CASES))
 @WIDE
 @given(data=st.data())
 def test_stopped_run_wide_sweep(server, inputs, reference, name, data):
@@ -129,13 +138,14 @@ def test_commit_events_are_counted(reference, name):
     assert any(e.startswith(('replace ', 'rename ')) for e in events), (name, events)
 
 
-@pytest.mark.parametrize('name', sorted(CASES))
+@pytest.mark.parametrize('name', sorted(CASES) + [
+    pytest.param(name, marks=pytest.mark.slow) for name in sorted(SLOW_CASES)])
 def test_second_writer_is_refused_while_the_first_holds_the_output(server, inputs, reference,
                                                                    name, tmp_path):
     """The first run is stopped (SIGSTOP) just before its first commit, holding the lock; a
     second run of the same command is refused with one line and changes nothing; the first,
     continued, completes with the output of an uninterrupted run."""
-    case = CASES[name]
+    case = ALL_CASES[name]
     new, events = reference[name, 'new']
     commit = next(i for i, e in enumerate(events, 1) if e.startswith(('replace ', 'rename ')))
     out, first, second = tmp_path / 'out', tmp_path / 'first', tmp_path / 'second'

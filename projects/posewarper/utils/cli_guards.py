@@ -16,7 +16,7 @@ any work; so the rules live here once, not in each tool:
 import contextlib
 import os
 import os.path as osp
-from typing import Iterator, NamedTuple, Optional, Sequence
+from typing import Iterator, List, NamedTuple, Optional, Sequence
 
 from ..fileio import check_output_path, remove_stale_temp_files
 from ..fileio.output_lock import OutputLocks
@@ -106,6 +106,31 @@ def guard_outputs(outputs: Sequence[Output], inputs: Sequence[Input] = ()) -> It
             path = osp.abspath(out.path)
             remove_stale_temp_files(osp.dirname(path), osp.basename(path))
         yield
+
+
+def inference_outputs(source: str, pred_out_dir: str, vis_out_dir: str) -> List[Output]:
+    """The files an inference tool (``infer.py``, ``inferencer_demo.py``) writes:
+    ``<pred_out_dir>/<name>.json`` and ``<vis_out_dir>/<name>.mp4`` (or ``vis_out_dir`` itself
+    when it names a file), ``<name>`` the input's (as
+    :func:`~posewarper.apis.inferencers.frame_sources.open_frame_source` names it)."""
+    source = source.rstrip('/\\') or source
+    if source.lower().startswith('webcam'):
+        name = 'webcam'
+    elif osp.isdir(source):
+        name = osp.basename(osp.normpath(source))
+    else:
+        name = osp.splitext(osp.basename(source))[0]
+    outputs = []
+    if pred_out_dir:
+        outputs += [Output(pred_out_dir, '--pred-out-dir', folder=True),
+                    Output(osp.join(pred_out_dir, f'{name}.json'), 'the prediction json')]
+    if vis_out_dir:
+        if osp.splitext(vis_out_dir)[1]:
+            outputs.append(Output(vis_out_dir, '--vis-out-dir'))
+        else:
+            outputs += [Output(vis_out_dir, '--vis-out-dir', folder=True),
+                        Output(osp.join(vis_out_dir, f'{name}.mp4'), 'the rendered video')]
+    return outputs
 
 
 def check_device(device: Optional[str], what: str = '--device') -> None:
