@@ -136,5 +136,8 @@ class OutputLocks:
         return self
 
     def __exit__(self, *exc) -> None:
-        while self._held:
-            self._held.pop().release()
+        # held back for the whole loop: an interrupt delivered as one lock is released would
+        # otherwise skip the others (their lock files left behind)
+        with deferred_signals():
+            while self._held:
+                self._held.pop().release()
