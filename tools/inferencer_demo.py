@@ -17,6 +17,7 @@ import sys
 from typing import Dict, List, Optional, Tuple
 
 from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli_args import finite_float, non_negative_int, positive_int, unit_float
 from posewarper.utils.cli_guards import Input, guard_outputs, inference_outputs
 
 #: MMPose's defaults of the prediction filters, and those of its bottom-up models.
@@ -57,23 +58,24 @@ def _add_init_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_call_args(parser: argparse.ArgumentParser, filters: Dict[str, object]) -> None:
-    parser.add_argument('--temporal-window', type=int, default=None,
+    parser.add_argument('--temporal-window', type=non_negative_int, default=None,
                         help='aggregate the offsets -k..k (0: single frame); default: the '
                         "config's test window (±2 for the PoseWarper configs)")
-    parser.add_argument('--frame-weights', type=float, nargs='+', default=None,
+    parser.add_argument('--frame-weights', type=finite_float(0.0), nargs='+', default=None,
                         help='2k+1 weights for offsets 0, -1, 1, ..., -k, k, summing to 1')
     parser.add_argument('--show', action='store_true', help='display the result in a window')
     parser.add_argument('--draw-bbox', action='store_true', help='draw the person boxes')
     parser.add_argument('--draw-heatmap', action='store_true', default=False,
                         help='draw the predicted heatmaps')
-    parser.add_argument('--bbox-thr', type=float, default=filters['bbox_thr'],
+    parser.add_argument('--bbox-thr', type=unit_float, default=filters['bbox_thr'],
                         help='box score threshold')
-    parser.add_argument('--nms-thr', type=float, default=filters['nms_thr'],
+    parser.add_argument('--nms-thr', type=unit_float, default=filters['nms_thr'],
                         help='IoU threshold of the box NMS')
     parser.add_argument('--pose-based-nms', type=_bool, default=filters['pose_based_nms'],
                         help='pose-based NMS (true/false)')
-    parser.add_argument('--kpt-thr', type=float, default=0.3, help='keypoints drawn above it')
-    parser.add_argument('--tracking-thr', type=float, default=0.3,
+    parser.add_argument('--kpt-thr', type=unit_float, default=0.3,
+                        help='keypoints drawn above it')
+    parser.add_argument('--tracking-thr', type=unit_float, default=0.3,
                         help='smallest IoU / OKS that continues a track')
     parser.add_argument('--use-oks-tracking', action='store_true',
                         help='track people by keypoint OKS instead of box IoU')
@@ -81,8 +83,10 @@ def _add_call_args(parser: argparse.ArgumentParser, filters: Dict[str, object]) 
     parser.add_argument('--disable-rebase-keypoint', action='store_true', default=False,
                         help='3D only (MMPose)')
     parser.add_argument('--num-instances', type=int, default=1, help='3D only (MMPose)')
-    parser.add_argument('--radius', type=int, default=3, help='keypoint radius of the drawing')
-    parser.add_argument('--thickness', type=int, default=1, help='link thickness of the drawing')
+    parser.add_argument('--radius', type=positive_int, default=3,
+                        help='keypoint radius of the drawing')
+    parser.add_argument('--thickness', type=positive_int, default=1,
+                        help='link thickness of the drawing')
     parser.add_argument('--skeleton-style', default='mmpose', type=str,
                         choices=['mmpose', 'openpose'], help='skeleton style')
     parser.add_argument('--black-background', action='store_true', help='draw on black')
@@ -119,8 +123,6 @@ def parse_args(argv: Optional[List[str]] = None) -> Tuple[dict, dict, bool]:
     parser = build_parser(filters)
     call_args = vars(parser.parse_args(argv))
     call_args.pop('debug')
-    if call_args['temporal_window'] is not None and call_args['temporal_window'] < 0:
-        parser.error(f'--temporal-window must be >= 0, got {call_args["temporal_window"]}')
     display_alias = call_args.pop('show_alias')
     if not display_alias and call_args['inputs'] is None:
         parser.error('the input (an image, a video, a folder or webcam) is required')

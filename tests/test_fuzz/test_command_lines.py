@@ -87,7 +87,8 @@ def dataset(tmp_path_factory) -> Path:
 @pytest.fixture(scope='module')
 def tools(load_tool):
     return {name: load_tool(name) for name in ('propagate', 'make_synthetic_posetrack', 'train',
-                                               'test', 'eval_posetrack')}
+                                               'test', 'eval_posetrack', 'infer',
+                                               'inferencer_demo')}
 
 
 def _propagate_numbers(tools, dataset, capsys, tmp_path, option, value):
@@ -120,6 +121,35 @@ def _synthetic_numbers(tools, capsys, tmp_path, option, value):
 @given(option=st.sampled_from(SYNTHETIC_NUMBERS), value=SYNTHETIC_VALUES)
 def test_synthetic_numeric_options(tools, capsys, tmp_path_factory, option, value):
     _synthetic_numbers(tools, capsys, tmp_path_factory.mktemp('s'), option, value)
+
+
+INFERENCE_NUMBERS = ['--temporal-window', '--frame-weights', '--bbox-thr', '--nms-thr',
+                     '--kpt-thr', '--tracking-thr', '--radius', '--thickness']
+
+
+def _non_finite(text: str) -> bool:
+    try:
+        return not math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+@FUZZ
+@given(name=st.sampled_from(['infer', 'inferencer_demo']),
+       option=st.sampled_from(INFERENCE_NUMBERS), value=BAD_NUMBERS)
+def test_inference_numeric_options(tools, capsys, tmp_path_factory, name, option, value):
+    """A number that is not finite is a usage error in both inference tools (it used to
+    reach inferencer_demo's filters: ``--bbox-thr nan`` kept no person); any other value is
+    refused or passes to the next check (the input, which does not exist here)."""
+    out = tmp_path_factory.mktemp('i') / 'out'
+    argv = [out.parent / 'missing.mp4', '--pose2d', TINY_STAGE2, '--det-model', 'whole_image',
+            '--device', 'cpu', '--pred-out-dir', out, option, value]
+    rc, err = run_tool(tools[name], argv, capsys)
+    what = f'{name} {option} {value!r}'
+    check_refusal(rc, err, what)
+    if _non_finite(value):
+        assert rc == 2 and option in err, f'{what}: {err!r}'
+    assert not out.exists(), what
 
 
 # relative to a scratch folder; never a system file: a run that succeeded would replace it
