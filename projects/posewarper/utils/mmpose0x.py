@@ -22,7 +22,7 @@ checkpoint; doing it here as well makes converted files loadable by any tool. Ke
 use the 1.x names pass through unchanged, so converting twice is harmless.
 """
 from collections import OrderedDict
-from typing import Dict, List, Mapping, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Tuple
 
 #: 0.x ``PoseWarperNeck`` sub-modules and their place in :class:`PoseWarperHead`.
 NECK_TO_HEAD = OrderedDict([
@@ -76,21 +76,44 @@ def convert_mmpose0x_state_dict(
     """
     state_dict = unwrap_checkpoint(state_dict)
     is_stage2 = any(_strip_wrapper(k).startswith(tuple(NECK_TO_HEAD)) for k in state_dict)
+
+    def renamed(key: str) -> Optional[str]:
+        new_key = _strip_wrapper(key)
+        for old, new in NECK_TO_HEAD.items():
+            if new_key.startswith(old):
+                return new + new_key[len(old):]
+        if new_key.startswith('keypoint_head.'):
+            return None if is_stage2 else 'head.' + new_key[len('keypoint_head.'):]
+        return new_key
+
+    return collect_renamed(state_dict, renamed)
+
+
+def collect_renamed(state_dict: Mapping, rename: Callable[[str], Optional[str]]
+                    ) -> Tuple['OrderedDict[str, object]', Dict[str, List]]:
+    """Apply a key renaming to a state dict and report what happened to each key.
+
+    The one bookkeeping of the checkpoint converters (MMPose 0.x, official).
+
+    Args:
+        state_dict (Mapping): The weights.
+        rename (Callable): Input key -> output key, or None to drop the key.
+
+    Returns:
+        tuple: The renamed weights (input order, the input's own values) and the report:
+        ``renamed`` (list of ``(old, new)``), ``kept`` and ``dropped`` (lists of keys).
+
+    Raises:
+        ValueError: If two input keys map to the same output key.
+    """
     new_state_dict: 'OrderedDict[str, object]' = OrderedDict()
     report: Dict[str, List] = dict(renamed=[], kept=[], dropped=[])
     sources: Dict[str, str] = {}
     for key, value in state_dict.items():
-        new_key = _strip_wrapper(key)
-        for old, new in NECK_TO_HEAD.items():
-            if new_key.startswith(old):
-                new_key = new + new_key[len(old):]
-                break
-        else:
-            if new_key.startswith('keypoint_head.'):
-                if is_stage2:
-                    report['dropped'].append(key)
-                    continue
-                new_key = 'head.' + new_key[len('keypoint_head.'):]
+        new_key = rename(key)
+        if new_key is None:
+            report['dropped'].append(key)
+            continue
         if new_key in sources:
             raise ValueError(f'{sources[new_key]!r} and {key!r} both map to {new_key!r}')
         sources[new_key] = key

@@ -28,7 +28,7 @@ import re
 from collections import OrderedDict
 from typing import Callable, Dict, List, Mapping, Tuple, Union
 
-from .mmpose0x import unwrap_checkpoint
+from .mmpose0x import collect_renamed, unwrap_checkpoint
 
 _Repl = Union[str, Callable[['re.Match'], str]]
 
@@ -103,21 +103,8 @@ def convert_official_state_dict(
     Raises:
         ValueError: If two input keys map to the same output key.
     """
-    state_dict = unwrap_checkpoint(state_dict)
-    new_state_dict: 'OrderedDict[str, object]' = OrderedDict()
-    report: Dict[str, List] = dict(renamed=[], kept=[], dropped=[])
-    sources: Dict[str, str] = {}
-    for key, value in state_dict.items():
-        new_key = _rename(_strip_wrapper(key), OFFICIAL_TO_POSEWARPER)
-        if new_key in sources:
-            raise ValueError(f'{sources[new_key]!r} and {key!r} both map to {new_key!r}')
-        sources[new_key] = key
-        new_state_dict[new_key] = value
-        if new_key == key:
-            report['kept'].append(key)
-        else:
-            report['renamed'].append((key, new_key))
-    return new_state_dict, report
+    return collect_renamed(unwrap_checkpoint(state_dict),
+                           lambda key: _rename(_strip_wrapper(key), OFFICIAL_TO_POSEWARPER))
 
 
 def to_official_state_dict(state_dict: Mapping) -> 'OrderedDict[str, object]':
