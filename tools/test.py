@@ -13,7 +13,7 @@ import mmengine
 from mmengine.config import Config, ConfigDict
 from mmengine.hooks import Hook
 
-from posewarper.engine import build_runner, destroy_dist
+from posewarper.engine import build_runner, destroy_dist, launcher_rank
 from posewarper.fileio import atomic_output
 from posewarper.utils.checkpoint_match import check_checkpoint_for_config
 from posewarper.utils.cli import add_debug_argument, cli_main
@@ -118,7 +118,8 @@ def outputs_and_inputs(cfg: Config, args: argparse.Namespace) -> tuple:
 def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = merge_args(load_config(args.config), args)
-    with guard_outputs(*outputs_and_inputs(cfg, args)):
+    # the ranks of a distributed run share the outputs: the first one locks them
+    with guard_outputs(*outputs_and_inputs(cfg, args), lock=launcher_rank(args.launcher) == 0):
         # the checkpoint is checked against the model before the runner (and its work dir)
         # exists: mmengine would load it non-strictly, leaving missing layers random
         check_checkpoint_for_config(cfg, args.checkpoint, args.config,

@@ -14,7 +14,7 @@ import sys
 from mmengine.config import Config, ConfigDict
 from mmengine.runner.checkpoint import find_latest_checkpoint
 
-from posewarper.engine import build_runner, destroy_dist
+from posewarper.engine import build_runner, destroy_dist, launcher_rank
 from posewarper.utils.checkpoint_match import check_checkpoint_for_config
 from posewarper.utils.cli import add_debug_argument, cli_main
 from posewarper.utils.cli_args import non_negative_float, positive_int
@@ -142,8 +142,10 @@ def main(argv=None) -> None:
     outputs = [Output(cfg.work_dir, 'work dir', folder=True),
                Output(osp.join(cfg.work_dir, osp.basename(args.config)),
                       "work dir's copy of the config")]
+    # the ranks of a distributed run share the work dir: the first one locks it
     with guard_outputs(outputs, [Input(args.config, 'config'),
-                                 Input(checkpoint or '', 'checkpoint')]):
+                                 Input(checkpoint or '', 'checkpoint')],
+                       lock=launcher_rank(args.launcher) == 0):
         # checked before the runner (and its work dir) exists; mmengine would load non-strictly
         if checkpoint:
             check_checkpoint_for_config(cfg, checkpoint, args.config,

@@ -55,6 +55,31 @@ def test_second_writer_of_an_output_is_refused_and_nothing_is_left(tmp_path):
     assert not (tmp_path / 'out').exists()  # the lock lives elsewhere
 
 
+def test_other_ranks_of_a_distributed_run_do_not_lock(tmp_path, monkeypatch):
+    """The processes of one distributed run share its work dir: rank 0 locks it, the others
+    check their outputs but take no lock (they would be refused as second writers)."""
+    from posewarper.engine import launcher_rank
+    work = str(tmp_path / 'work')
+    monkeypatch.setenv('RANK', '1')
+    monkeypatch.setenv('SLURM_PROCID', '0')
+    assert launcher_rank('pytorch') == 1 and launcher_rank('slurm') == 0
+    assert launcher_rank('none') == 0
+    with guard_outputs([Output(work, 'work dir', folder=True)],
+                       lock=launcher_rank('slurm') == 0):
+        with guard_outputs([Output(work, 'work dir', folder=True)],
+                           lock=launcher_rank('pytorch') == 0):
+            pass
+        with pytest.raises(OutputBusyError):  # a second run is still refused
+            with guard_outputs([Output(work, 'work dir', folder=True)]):
+                pass
+    config = tmp_path / 'cfg.py'
+    config.write_text('')
+    with pytest.raises(ValueError):  # the other ranks still check their outputs
+        with guard_outputs([Output(str(config), "work dir's copy of the config")],
+                           [Input(str(config), 'config')], lock=False):
+            pass
+
+
 @pytest.mark.parametrize('parse, bad', [(finite_float(), 'nan'), (finite_float(), 'inf'),
                                         (unit_float, '1.5'), (unit_float, '-0.1'),
                                         (positive_int, '0'), (positive_int, '-3'),

@@ -1,11 +1,13 @@
 """Training infrastructure: the runner that makes one config train on GPUs and CPUs alike, and
 the hooks that fit torch's CPU threads to the free cores and let runs load mmengine checkpoints
 under torch's safe unpickler."""
-from .dist import cpu_model_wrapper_cfg, destroy_dist, init_cpu_dist, uses_cpu_distributed
+from .dist import (cpu_model_wrapper_cfg, destroy_dist, init_cpu_dist, launcher_rank,
+                   uses_cpu_distributed)
 from .hooks import CPUThreadsHook, SafeCheckpointLoadingHook
 from .runner import PoseWarperRunner, build_runner
 
 __all__ = [
     'CPUThreadsHook', 'PoseWarperRunner', 'SafeCheckpointLoadingHook', 'build_runner',
-    'cpu_model_wrapper_cfg', 'destroy_dist', 'init_cpu_dist', 'uses_cpu_distributed'
+    'cpu_model_wrapper_cfg', 'destroy_dist', 'init_cpu_dist', 'launcher_rank',
+    'uses_cpu_distributed'
 ]

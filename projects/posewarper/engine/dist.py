@@ -130,6 +130,17 @@ def cpu_model_wrapper_cfg(model_wrapper_cfg: Optional[Dict],
     return cfg
 
 
+#: where each launcher puts the global rank of a process (before any process group exists)
+_RANK_VARIABLES = dict(pytorch='RANK', slurm='SLURM_PROCID', mpi='OMPI_COMM_WORLD_RANK')
+
+
+def launcher_rank(launcher: str) -> int:
+    """The global rank a launcher gave this process, read from its environment before
+    :func:`init_cpu_dist` or mmengine set up the process group; 0 without a launcher."""
+    variable = _RANK_VARIABLES.get(launcher)
+    return int(os.environ.get(variable, 0)) if variable else 0
+
+
 def destroy_dist() -> None:
     """Tear the default process group down if this process created one.
 

@@ -84,13 +84,17 @@ def check_outputs_apart(outputs: Sequence[Output], inputs: Sequence[Input]) -> N
 
 
 @contextlib.contextmanager
-def guard_outputs(outputs: Sequence[Output], inputs: Sequence[Input] = ()) -> Iterator[None]:
+def guard_outputs(outputs: Sequence[Output], inputs: Sequence[Input] = (),
+                  lock: bool = True) -> Iterator[None]:
     """Check the outputs (writable, apart from the inputs), then hold their locks in the block
     (having removed the temporary files killed runs left next to them).
 
     Args:
         outputs (Sequence[Output]): What the tool writes; empty paths are skipped.
         inputs (Sequence[Input]): What it reads.
+        lock (bool): Lock the outputs. The processes of one distributed run write one work
+            dir together: only its first rank locks it (the others would be refused as a
+            second writer).
 
     Raises:
         ValueError: If an output cannot be written or meets an input.
@@ -101,6 +105,9 @@ def guard_outputs(outputs: Sequence[Output], inputs: Sequence[Input] = ()) -> It
     for out in outputs:
         check_output_path(out.path, out.what, folder=out.folder)
     check_outputs_apart(outputs, inputs)
+    if not lock:
+        yield
+        return
     with OutputLocks([(o.path, o.what) for o in outputs]):
         for out in outputs:  # held by us now: no other run is writing these
             path = osp.abspath(out.path)
