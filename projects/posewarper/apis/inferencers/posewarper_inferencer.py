@@ -43,12 +43,10 @@ class PoseWarperInferencer(Pose2DInferencer):
     ``t + δ`` cropped with that person's box in frame ``t``. It follows MMPose's inferencer
     contract, so MMPose's ``MMPoseInferencer`` can drive it step by step:
 
-    - :meth:`preprocess` reads the frames, finds the person boxes and buffers the frames until
-      frame ``t``'s window is complete (``max δ`` frames ahead); it then yields frame ``t``'s
-      :class:`FrameWindow` (the remaining frames at the end of the input);
-    - :meth:`forward` aggregates one window with a :class:`StreamingAggregator` (each crop's
-      backbone is computed once and reused by the next windows), merges the frame's people and
-      gives them track ids that follow them (:class:`PoseTracker`): exactly one result per frame;
+    - :meth:`preprocess` buffers frames and boxes ``max δ`` frames ahead and yields frame
+      ``t``'s :class:`FrameWindow` once complete (the remaining frames at the end);
+    - :meth:`forward` aggregates one window (:class:`StreamingAggregator`, each crop's backbone
+      once) and links people across frames (:class:`PoseTracker`): one result per frame;
     - :meth:`visualize` / :meth:`postprocess` draw the frame and record its predictions;
       :meth:`_finalize_video_processing` writes them when the input ends.
 
@@ -58,9 +56,8 @@ class PoseWarperInferencer(Pose2DInferencer):
     (``det_model``), else the whole frame (``det_model='whole_image'``). A frame without any box
     gets empty predictions with a warning.
 
-    Outputs, written only when the whole input has been processed: ``pred_out_dir/<name>.json``
-    (PoseTrack18 predictions of every frame, with track ids; see :class:`VideoOutputs`) and
-    ``vis_out_dir/<name>.mp4`` (drawn by MMPose's visualiser; ``vis_out_dir`` may be a file name).
+    Outputs (written when the input ends, see :class:`VideoOutputs`): PoseTrack18 json with track
+    ids in ``pred_out_dir``, the drawn video in ``vis_out_dir``.
 
     Args:
         model (str | dict | Config): PoseWarper config (path or object); a single-frame
