@@ -50,11 +50,8 @@ class PoseWarperInferencer(Pose2DInferencer):
     - :meth:`visualize` / :meth:`postprocess` draw the frame and record its predictions;
       :meth:`_finalize_video_processing` writes them when the input ends.
 
-    Inputs: a video file, a folder of frames (sorted by name), ``'webcam'`` / ``'webcam:ID'``, a
-    list of image paths or arrays (the frames of one video), or one image / array. Person boxes
-    come from ``bboxes`` (one ``(P, 4|5)`` array per frame) when given, else from the detector
-    (``det_model``), else the whole frame (``det_model='whole_image'``). A frame without any box
-    gets empty predictions with a warning.
+    Inputs: a video, a folder of frames, ``'webcam[:ID]'``, a list of frames, or one image.
+    Boxes: ``bboxes`` (``(P, 4|5)`` per frame), else ``det_model`` (``'whole_image'``: the frame).
 
     Outputs (written when the input ends, see :class:`VideoOutputs`): PoseTrack18 json with track
     ids in ``pred_out_dir``, the drawn video in ``vis_out_dir``.
@@ -76,8 +73,7 @@ class PoseWarperInferencer(Pose2DInferencer):
     Call arguments (besides :class:`Pose2DInferencer`'s ``bbox_thr``, ``nms_thr``, ``bboxes``,
     ``pose_based_nms``, ``vis_out_dir``, ``pred_out_dir``, ``show``, ``radius``, ...):
         temporal_window (int, optional): ``k``, the window ``-k..k``; 0 is single-frame.
-            Default: the config's test window (``frame_offsets`` / ``frame_weights`` of its test
-            dataset; the single frame for a config without one).
+            Default: the config's test window (single frame without one).
         frame_weights (Sequence[float], optional): ``2k + 1`` weights for offsets
             ``0, -1, 1, ..., -k, k`` summing to 1. Default: see :func:`frame_window`.
         use_oks_tracking (bool): Link people across frames by keypoint OKS instead of box IoU.
