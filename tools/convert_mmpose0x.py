@@ -19,7 +19,7 @@ import torch
 
 from posewarper.fileio import atomic_output
 from posewarper.utils.checkpoint import UnsafeCheckpointError, read_checkpoint
-from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
 from posewarper.utils.mmpose0x import (convert_mmpose0x_state_dict, match_state_dict,
                                        unwrap_checkpoint)
@@ -27,7 +27,7 @@ from posewarper.utils.official import convert_official_state_dict, is_official_s
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description='Convert an MMPose 0.x or official PoseWarper checkpoint to posewarper key '
         'names')
     parser.add_argument('src', metavar='IN',

@@ -30,7 +30,7 @@ import time
 from typing import List, Optional
 
 from posewarper.fileio import check_output_path
-from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper_demo import (DEFAULT, PRETRAINED, QUICK, SCRATCH, StageTimer, check_targets,
                              figures, write_report, write_results)
 from posewarper_demo.experiment import run_seed, seed_figures, stage_commands
@@ -41,7 +41,7 @@ RECOVERY = 'warp_recovery'
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description='PoseWarper demo: propagation, aggregation and augmentation on generated '
         'videos over several seeds, with a report.')
     parser.add_argument('--quick', action='store_true',

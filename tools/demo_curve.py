@@ -12,13 +12,13 @@ import sys
 from mmengine.fileio import load
 
 from posewarper.fileio import check_output_path, write_json_atomic
-from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper_demo.figures import plot_stage1_curve
 from posewarper_demo.seeds import seed_margins
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Plot the demo margins against stage-1 AP')
+    parser = ArgumentParser(description='Plot the demo margins against stage-1 AP')
     parser.add_argument('runs', nargs='+', metavar='LABEL=RESULTS.json',
                         help='a demo run: its label and its results.json')
     parser.add_argument('--out', required=True, help='PNG to write')

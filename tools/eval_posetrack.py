@@ -15,12 +15,12 @@ from typing import Dict, List, Optional
 
 from posewarper.evaluation.functional import evaluate_posetrack_ap
 from posewarper.fileio import write_json_atomic
-from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description='PoseTrack per-frame multi-person pose AP (poseval protocol).')
     parser.add_argument(
         '--gt-dir', required=True, help='folder of PoseTrack18 GT files, one json per video')

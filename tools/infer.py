@@ -19,7 +19,7 @@ import argparse
 import sys
 from typing import List, Optional, Tuple
 
-from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_args import finite_float, non_negative_int, positive_int, unit_float
 from posewarper.utils.cli_guards import (Input, Output, check_device, guard_outputs,
                                          inference_outputs)
@@ -34,7 +34,7 @@ def _bool(arg: str) -> bool:
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description='PoseWarper pose estimation on a video, an image folder or a webcam')
     parser.add_argument(
         'inputs', help='video file, folder of frames (sorted by name), image, or webcam[:ID]')

@@ -16,7 +16,7 @@ import argparse
 import sys
 from typing import Dict, List, Optional, Tuple
 
-from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_args import finite_float, non_negative_int, positive_int, unit_float
 from posewarper.utils.cli_guards import Input, guard_outputs, inference_outputs
 
@@ -101,7 +101,7 @@ def _add_call_args(parser: argparse.ArgumentParser, filters: Dict[str, object]) 
 def build_parser(filters: Dict[str, object] = FILTER_ARGS) -> argparse.ArgumentParser:
     """The demo's options; ``filters``: the defaults of ``--bbox-thr``, ``--nms-thr`` and
     ``--pose-based-nms``."""
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description="MMPose's inferencer demo, running PoseWarper configs temporally")
     _add_init_args(parser)
     _add_call_args(parser, filters)
@@ -112,7 +112,7 @@ def build_parser(filters: Dict[str, object] = FILTER_ARGS) -> argparse.ArgumentP
 def parse_args(argv: Optional[List[str]] = None) -> Tuple[dict, dict, bool]:
     """Constructor arguments, call arguments and ``--show-alias``, as MMPose's demo."""
     # as MMPose: the filter defaults depend on the 2D model (bottom-up models filter less)
-    init_parser = argparse.ArgumentParser(add_help=False)
+    init_parser = ArgumentParser(add_help=False)
     _add_init_args(init_parser)
     args, _ = init_parser.parse_known_args(argv)
     filters = dict(FILTER_ARGS)

@@ -15,12 +15,12 @@ import time
 from typing import List, Optional
 
 from posewarper.synthetic import make_synthetic_posetrack
-from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_guards import Output, guard_outputs
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description='Generate a synthetic PoseTrack18-format video dataset.')
     parser.add_argument('--out', required=True, help='output dataset root')
     parser.add_argument('--videos', type=int, default=4, help='videos per split')
@@ -45,15 +45,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     start = time.perf_counter()
     # locked: a second run writing the same dataset is refused instead of mixing its files
     with guard_outputs([Output(args.out, '--out', folder=True)]):
-        try:
-            summary = make_synthetic_posetrack(
-                args.out, videos=args.videos, frames=args.frames, seed=args.seed,
-                splits=args.split, width=args.width, height=args.height,
-                people_min=args.people_min, people_max=args.people_max,
-                ignore_region_prob=args.ignore_region_prob, jpeg_quality=args.jpeg_quality)
-        except ValueError as err:
-            print(f'error: {err}', file=sys.stderr)
-            return 2
+        summary = make_synthetic_posetrack(
+            args.out, videos=args.videos, frames=args.frames, seed=args.seed,
+            splits=args.split, width=args.width, height=args.height,
+            people_min=args.people_min, people_max=args.people_max,
+            ignore_region_prob=args.ignore_region_prob, jpeg_quality=args.jpeg_quality)
     elapsed = time.perf_counter() - start
     for split, info in summary.items():
         print(f"{split}: {len(info['video_names'])} videos, {info['num_images']} frames, "

@@ -19,13 +19,13 @@ from typing import List, Optional
 
 from posewarper.propagation import METHODS, MODEL_METHODS, propagate_annotations
 from posewarper.propagation.runner import FRAME_SELECTIONS
-from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_args import finite_float, non_negative_int, positive_int, seed_int
 from posewarper.utils.cli_guards import Input, Output, check_device, guard_outputs
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description='Propagate labelled poses to unlabelled frames (PoseTrack18 json in/out).')
     parser.add_argument('--ann-file', required=True,
                         help='merged PoseTrack18 json: sparse, or full with --label-interval')

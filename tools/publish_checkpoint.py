@@ -12,7 +12,7 @@ import json
 import os.path as osp
 import sys
 
-from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
 from posewarper.utils.publish import git_commit, publish_checkpoint
 
@@ -31,7 +31,7 @@ def parse_info(items) -> dict:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Publish a checkpoint with a sidecar json')
+    parser = ArgumentParser(description='Publish a checkpoint with a sidecar json')
     parser.add_argument('src', metavar='IN', help='mmengine checkpoint (.pth)')
     parser.add_argument('dst', metavar='OUT', help='published checkpoint (.pth)')
     parser.add_argument('--fp16', action='store_true', help='store weights in half precision')

@@ -16,7 +16,7 @@ from mmengine.hooks import Hook
 from posewarper.engine import build_runner, destroy_dist, launcher_rank
 from posewarper.fileio import atomic_output
 from posewarper.utils.checkpoint_match import check_checkpoint_for_config
-from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_args import non_negative_float, positive_int
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
 from posewarper.utils.config_check import (CfgOptionsAction, config_build_errors, load_config,
@@ -24,7 +24,7 @@ from posewarper.utils.config_check import (CfgOptionsAction, config_build_errors
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Test (and evaluate) a pose model')
+    parser = ArgumentParser(description='Test (and evaluate) a pose model')
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
@@ -84,7 +84,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--dump must name a .pkl file, got {args.dump}')
-        dump = dict(type='DumpResults', out_file_path=args.dump)
+        dump = dict(type='AtomicDumpResults', out_file_path=args.dump)
         evaluator = cfg.test_evaluator
         cfg.test_evaluator = ([*evaluator, dump]
                               if isinstance(evaluator, (list, tuple)) else [evaluator, dump])

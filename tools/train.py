@@ -16,7 +16,7 @@ from mmengine.runner.checkpoint import find_latest_checkpoint
 
 from posewarper.engine import build_runner, destroy_dist, launcher_rank
 from posewarper.utils.checkpoint_match import check_checkpoint_for_config
-from posewarper.utils.cli import add_debug_argument, cli_main
+from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_args import non_negative_float, positive_int
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
 from posewarper.utils.config_check import (CfgOptionsAction, config_build_errors, load_config,
@@ -24,7 +24,7 @@ from posewarper.utils.config_check import (CfgOptionsAction, config_build_errors
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Train a pose model')
+    parser = ArgumentParser(description='Train a pose model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(

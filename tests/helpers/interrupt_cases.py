@@ -29,19 +29,28 @@ class Case(NamedTuple):
         cache (str): A folder under ``out`` a stopped run may leave for its rerun to resume
             from (its files complete), or empty.
         folders_as_it_goes (bool): The tool creates the folders of its layout as it goes
-            (``make_synthetic_posetrack.py`` writes a dataset file by file, ``infer.py`` its
+            (``make_synthetic_posetrack.py`` the parents of its split folders, ``infer.py`` its
             ``--pred-out-dir`` and ``--vis-out-dir``): a stopped run may leave some of them
             empty.
+        one_set (bool): The units are committed together: after SIGINT or SIGTERM they are
+            all the old ones or all the new ones.
     """
     tool: str
     argv: Callable[[Path, Path, str], List[str]]
     units: Callable[[List[str]], List[str]]
     cache: str = ''
     folders_as_it_goes: bool = False
+    one_set: bool = False
 
 
 def _top_level(paths: List[str]) -> List[str]:
     return sorted({p.split('/')[0] for p in paths})
+
+
+def _split_folders(paths: List[str]) -> List[str]:
+    # a generated split: images/<split>/ and annotations/<split>/ as wholes, and the merged json
+    return sorted({'/'.join(p.split('/')[:2]) for p in paths if p.count('/') >= 2}
+                  | {p for p in paths if p.count('/') == 1 and p.endswith('.json')})
 
 
 def _every_file(paths: List[str]) -> List[str]:
@@ -83,8 +92,9 @@ def _propagate(inputs: Path, out: Path, variant: str) -> List[str]:
 
 
 def _synthetic(inputs: Path, out: Path, variant: str) -> List[str]:
-    return ['--out', out, '--videos', '1', '--frames', '3', '--width', '48', '--height', '48',
-            '--split', 'val', '--seed', '1' if variant == 'old' else '0']
+    return ['--out', out, '--videos', '1' if variant == 'old' else '2', '--frames', '3',
+            '--width', '48', '--height', '48', '--split', 'val',
+            '--seed', '1' if variant == 'old' else '0']
 
 
 def _convert(inputs: Path, out: Path, variant: str) -> List[str]:
@@ -99,11 +109,11 @@ def _publish(inputs: Path, out: Path, variant: str) -> List[str]:
 
 CASES: Dict[str, Case] = {
     'eval_posetrack': Case('eval_posetrack', _eval, _top_level),
-    'propagate': Case('propagate', _propagate, _top_level, cache='p.json.parts'),
-    'make_synthetic_posetrack': Case('make_synthetic_posetrack', _synthetic, _every_file,
-                                     folders_as_it_goes=True),
+    'propagate': Case('propagate', _propagate, _top_level, cache='p.json.parts', one_set=True),
+    'make_synthetic_posetrack': Case('make_synthetic_posetrack', _synthetic, _split_folders,
+                                     folders_as_it_goes=True, one_set=True),
     'convert_mmpose0x': Case('convert_mmpose0x', _convert, _top_level),
-    'publish_checkpoint': Case('publish_checkpoint', _publish, _top_level),
+    'publish_checkpoint': Case('publish_checkpoint', _publish, _top_level, one_set=True),
 }
 
 
@@ -179,6 +189,10 @@ def check_stopped_state(case: Case, after: Snapshot, old: Optional[Snapshot], ne
         state = unit_state(after, unit)
         assert state in (unit_state(old, unit), unit_state(new, unit)), \
             f'{case.tool}: {unit} is neither the previous output nor the new one'
+    if case.one_set and not killed:
+        whole = [all(unit_state(after, u) == unit_state(ref, u) for u in units)
+                 for ref in (old, new)]
+        assert any(whole), f'{case.tool}: the outputs {units} mix the previous set and the new'
     stray = [p for p in paths if not any(p == u or p.startswith(u + '/') for u in units)]
     assert not stray, f'{case.tool}: unexpected files {stray}'
     leftovers = [p for p in after if is_temporary(p)]

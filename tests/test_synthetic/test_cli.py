@@ -31,5 +31,5 @@ def test_cli_writes_the_dataset(tmp_path, capsys):
 def test_cli_reports_bad_arguments(tmp_path, capsys):
     tool = _load_tool()
     code = tool.main(['--out', str(tmp_path / 'x'), '--frames', '0'])
-    assert code == 2
+    assert code == 1
     assert 'frames' in capsys.readouterr().err

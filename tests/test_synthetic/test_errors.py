@@ -35,3 +35,20 @@ def test_unwritable_out_dir(tmp_path):
         make_synthetic_posetrack(str(blocker), **GOOD)
     with pytest.raises(ValueError, match='out_dir'):
         make_synthetic_posetrack('', **GOOD)
+
+
+def test_a_split_is_replaced_as_a_whole(tmp_path):
+    make_synthetic_posetrack(str(tmp_path), splits='val', **dict(GOOD, videos=2))
+    make_synthetic_posetrack(str(tmp_path), splits='val', **GOOD)  # one video now
+    assert sorted(p.name for p in (tmp_path / 'images' / 'val').iterdir()) == ['000001_synth']
+    assert sorted(p.name for p in (tmp_path / 'annotations' / 'val').iterdir()) == [
+        '000001_synth.json']
+    assert sorted(p.name for p in tmp_path.rglob('.*')) == []  # no staging folder left
+
+
+def test_foreign_content_in_a_split_is_refused(tmp_path):
+    foreign = tmp_path / 'images' / 'val' / '000001_bonn_mpii_test_5sec'
+    foreign.mkdir(parents=True)
+    with pytest.raises(ValueError, match="'000001_bonn_mpii_test_5sec', which this generator"):
+        make_synthetic_posetrack(str(tmp_path), splits='val', **GOOD)
+    assert sorted(p.name for p in tmp_path.rglob('*')) == sorted(['images', 'val', foreign.name])

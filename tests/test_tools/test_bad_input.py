@@ -203,8 +203,21 @@ def _new_kind_runs(case: str, data: Path, tmp: Path):
                              and '/.data/' not in info.filename else body)
         return [('test', [str(TINY_STAGE2), str(newer), '--work-dir',
                           str(tmp / 'out' / 'work')])]
+    if case == 'official-checkpoint-for-mmpose-model':
+        ckpt = torch.load(data / 'stage1.pth', weights_only=True)
+        ckpt['state_dict'] = {re.sub(r'^(backbone|head)\.', '', k): v  # the official names
+                              for k, v in ckpt['state_dict'].items()}
+        old = tmp / 'in' / 'official.pth'
+        old.parent.mkdir(parents=True)
+        torch.save(ckpt, old)
+        work = ['--work-dir', str(tmp / 'out' / 'work')]
+        return [('test', [str(TINY_STAGE1), str(old)] + work),
+                ('train', [str(TINY_STAGE1), '--load-from', str(old)] + work)]
+    if case == 'usage-error':
+        return [_propagate(ann, tmp, '--max-offset', 'nan'),
+                ('train', [str(TINY_STAGE1), '--interval', '0'])]
     if case in ('config-syntax-error', 'config-unknown-type', 'cfg-options-wrong-type',
-                'cfg-options-nan'):
+                'cfg-options-nan', 'config-misspelt-keyword'):
         config = tmp / 'in' / 'bad.py'
         config.parent.mkdir(parents=True)
         text = f"_base_ = ['{TINY_STAGE2}']\n"
@@ -213,6 +226,8 @@ def _new_kind_runs(case: str, data: Path, tmp: Path):
             text += 'model = dict(\n'
         elif case == 'config-unknown-type':
             text += "model = dict(type='PoseWarpr')\n"
+        elif case == 'config-misspelt-keyword':
+            text += 'train_dataloader = dict(dataset=dict(label_intervall=7))\n'
         elif case == 'cfg-options-nan':
             extra = ['--cfg-options', 'optim_wrapper.optimizer.lr=nan']
         else:

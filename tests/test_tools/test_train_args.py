@@ -102,6 +102,6 @@ def test_test_args():
     assert cfg.load_from == 'w/iter_4.pth' and cfg.launcher == 'slurm'
     assert cfg.work_dir == './work_dirs/c'
     assert cfg.test_evaluator == [
-        dict(type='PCKAccuracy'), dict(type='DumpResults', out_file_path='preds.pkl')]
+        dict(type='PCKAccuracy'), dict(type='AtomicDumpResults', out_file_path='preds.pkl')]
     with pytest.raises(ValueError, match='pkl'):
         test_tool.merge_args(_cfg(), test_tool.parse_args(['c.py', 'x.pth', '--dump', 'p.json']))

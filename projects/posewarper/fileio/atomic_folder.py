@@ -18,9 +18,9 @@ import os
 import os.path as osp
 import shutil
 import tempfile
-from typing import Dict, Optional
+from typing import Dict, Optional, Union
 
-from .atomic import TEMP_SUFFIX, _temp_prefix, _umask, remove_stale_temp_files
+from .atomic import TEMP_SUFFIX, AtomicFile, _temp_prefix, _umask, remove_stale_temp_files
 from .deferred_signals import deferred_signals
 
 _AT_FDCWD = -100
@@ -46,14 +46,18 @@ class AtomicFolder:
 
     Args:
         path (str): The final folder; its parent is created if needed.
+        fsync (bool): Flush the files at its top level to disk before the swap (see
+            :class:`~.atomic.AtomicFile`); off for nested folders of files that can be made
+            again (generated frames).
 
     Attributes:
         path (str): The final folder.
         tmp (str): The staging folder (created empty), to write the files into.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, fsync: bool = True) -> None:
         self.path = osp.abspath(path)
+        self.fsync = fsync
         parent = osp.dirname(self.path)
         os.makedirs(parent, exist_ok=True)
         self.tmp: Optional[str] = None
@@ -68,7 +72,7 @@ class AtomicFolder:
 
     def commit(self) -> None:
         """Fsync the staged files and put the folder in place of :attr:`path`."""
-        for entry in sorted(os.listdir(self.tmp)):
+        for entry in sorted(os.listdir(self.tmp)) if self.fsync else ():
             with open(osp.join(self.tmp, entry), 'rb') as f:
                 os.fsync(f.fileno())
         with deferred_signals():
@@ -108,11 +112,12 @@ def check_replaceable_folder(path: str, what: str, extension: str) -> None:
                              'or empty folder')
 
 
-def write_files_atomic(folder: str, files: Dict[str, bytes]) -> None:
-    """Replace ``folder`` by a folder holding exactly ``files`` (name -> content), as one set.
+def stage_files(folder: str, files: Dict[str, bytes]) -> AtomicFolder:
+    """Stage a folder holding exactly ``files`` (name -> content) to replace ``folder``; the
+    caller commits or discards it.
 
     Args:
-        folder (str): The folder; created (with its parents) if needed.
+        folder (str): The folder; created (with its parents) on commit if needed.
         files (dict[str, bytes]): File names (no folders) and their contents.
     """
     remove_stale_temp_files(osp.dirname(osp.abspath(folder)), osp.basename(osp.abspath(folder)))
@@ -121,6 +126,30 @@ def write_files_atomic(folder: str, files: Dict[str, bytes]) -> None:
         for name, data in files.items():
             with open(osp.join(staged.tmp, name), 'wb') as f:
                 f.write(data)
-        staged.commit()
-    finally:
+    except BaseException:
         staged.discard()
+        raise
+    return staged
+
+
+def commit_together(*staged: Union[AtomicFile, AtomicFolder]) -> None:
+    """Commit several staged outputs as one set: SIGINT and SIGTERM are held back until the
+    last is in place, so an interrupt leaves all the old ones or all the new ones (SIGKILL, which
+    cannot be held, between two renames leaves the first new and the rest old)."""
+    try:
+        with deferred_signals():
+            for output in staged:
+                output.commit()
+    finally:
+        for output in staged:
+            output.discard()
+
+
+def write_files_atomic(folder: str, files: Dict[str, bytes]) -> None:
+    """Replace ``folder`` by a folder holding exactly ``files`` (name -> content), as one set.
+
+    Args:
+        folder (str): The folder; created (with its parents) if needed.
+        files (dict[str, bytes]): File names (no folders) and their contents.
+    """
+    commit_together(stage_files(folder, files))

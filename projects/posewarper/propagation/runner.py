@@ -6,9 +6,9 @@
 - each finished video is cached in ``<out>.parts/<video>.json`` (written atomically), so a rerun
   after a crash skips the finished videos; a cached video computed with other inputs or settings
   (its fingerprint differs) is recomputed;
-- the per-video files are written at the end as one set (a staging folder swapped in place of
-  ``per_video_dir``, :func:`~posewarper.fileio.write_files_atomic`), then the merged ``out``
-  atomically, then the cache is removed;
+- the per-video files (a staging folder swapped in place of ``per_video_dir``) and the merged
+  ``out`` are committed at the end as one set (:func:`~posewarper.fileio.commit_together`),
+  then the cache is removed;
 - the inputs are checked (files, labelled frames, model/checkpoint match, frame images) before
   anything is written, so bad input leaves no output behind.
 """
@@ -25,8 +25,9 @@ import torch
 from mmengine.runner import set_random_seed
 from mmengine.utils import ProgressBar
 
-from ..fileio import (check_output_path, check_replaceable_folder, dumps_json,
-                      remove_stale_temp_files, sha256_file, write_files_atomic, write_json_atomic)
+from ..fileio import (AtomicFile, check_output_path, check_replaceable_folder, commit_together,
+                      dumps_json, remove_stale_temp_files, sha256_file, stage_files,
+                      write_json_atomic)
 from ..registry import PROPAGATORS
 from ..utils.cpu_threads import fit_cpu_threads
 # the methods register themselves in PROPAGATORS when imported
@@ -285,11 +286,22 @@ def _propagate_plans(plans: list, propagator: BasePropagator, fingerprint: str, 
     labelled_ids = [img['id'] for v in videos for img in v.images
                     if v.frame_index[img['id']] in v.labelled]
     merged = merge_output(doc, labelled_ids, propagated, pseudo)
-    if per_video_dir:  # one set: an interrupted run leaves the old files or the new ones
-        write_files_atomic(per_video_dir, {name: dumps_json(video_doc) for name, video_doc
-                                           in per_video_documents(merged).items()})
-    remove_stale_temp_files(osp.dirname(osp.abspath(out)), osp.basename(out))
-    write_json_atomic(out, merged)
+    # one set: an interrupted run leaves the old per-video files and merged file, or the new
+    staged = []
+    try:
+        if per_video_dir:
+            staged.append(stage_files(per_video_dir, {
+                name: dumps_json(video_doc)
+                for name, video_doc in per_video_documents(merged).items()}))
+        remove_stale_temp_files(osp.dirname(osp.abspath(out)), osp.basename(out))
+        staged.append(AtomicFile(out))
+        with open(staged[-1].tmp, 'wb') as f:
+            f.write(dumps_json(merged))
+    except BaseException:
+        for output in staged:
+            output.discard()
+        raise
+    commit_together(*staged)
     shutil.rmtree(parts_dir)
     return dict(videos=len(videos), cached=num_cached, labelled_frames=len(labelled_ids),
                 propagated_frames=len(propagated), pseudo_labels=len(pseudo))

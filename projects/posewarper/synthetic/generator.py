@@ -5,15 +5,17 @@ sparsity comes later from the dataset's ``label_interval``) can be scored agains
 truth. The output is a pure function of the arguments: the same call writes byte-identical files.
 """
 import os
+import re
 import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
 
-from ..fileio import (posetrack_document, remove_stale_temp_files, write_bytes_atomic,
-                      write_json_atomic)
+from ..fileio import (AtomicFile, AtomicFolder, commit_together, dumps_json, posetrack_document,
+                      remove_stale_temp_files)
 from ..fileio.atomic import TEMP_SUFFIX
+from ..fileio.deferred_signals import deferred_signals
 from .annotations import label_people
 from .config import SyntheticConfig
 from .posetrack_writer import (FRAMES_PER_VIDEO_ID, TRACKS_PER_IMAGE, annotation_record,
@@ -48,6 +50,20 @@ def _parse_splits(splits: Union[str, Sequence[str]]) -> Tuple[str, ...]:
     return tuple(names)
 
 
+def _check_replaceable_split(out_dir: str, split: str) -> None:
+    """Refuse, before any work, a split whose folders hold anything but generated videos: the
+    split is replaced as a whole, and other content (a real dataset's videos) would be lost."""
+    for folder, pattern in ((os.path.join(out_dir, 'images', split), r'\d{6}_synth'),
+                            (os.path.join(out_dir, 'annotations', split), r'\d{6}_synth\.json')):
+        if not os.path.isdir(folder):
+            continue
+        for entry in sorted(os.listdir(folder)):
+            if not re.fullmatch(pattern, entry):
+                raise ValueError(f'{folder} holds {entry!r}, which this generator did not '
+                                 f'write; the {split} split is replaced as a whole: give a new '
+                                 'or generated out_dir')
+
+
 def _prepare_out_dir(out_dir: str) -> str:
     """Create ``out_dir`` and check that files can be written into it."""
     if not isinstance(out_dir, (str, os.PathLike)) or not str(out_dir):
@@ -57,9 +73,11 @@ def _prepare_out_dir(out_dir: str) -> str:
         os.makedirs(out_dir, exist_ok=True)
         # A probe file catches read-only mounts, which os.access misses when running as root.
         # named as our temporary files, so that the sweep removes one a killed run left
-        fd, probe = tempfile.mkstemp(prefix='.write_probe.', suffix=TEMP_SUFFIX, dir=out_dir)
-        os.close(fd)
-        os.remove(probe)
+        with deferred_signals():  # an interrupt must not leave the probe behind
+            fd, probe = tempfile.mkstemp(prefix='.write_probe.', suffix=TEMP_SUFFIX,
+                                         dir=out_dir)
+            os.close(fd)
+            os.remove(probe)
     except OSError as err:
         raise ValueError(f'out_dir {out_dir!r} is not a writable directory: {err}') from err
     return out_dir
@@ -71,12 +89,13 @@ def _video_rng(seed: int, split: str, index: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, SPLIT_STREAMS[split], index]))
 
 
-def write_video(out_dir: str, split: str, vid_id: int, video: SyntheticVideo,
+def write_video(img_root: str, ann_root: str, split: str, vid_id: int, video: SyntheticVideo,
                 jpeg_quality: int) -> Tuple[List[dict], List[dict]]:
     """Render and write one video's frames and its per-video json.
 
     Args:
-        out_dir (str): dataset root.
+        img_root (str): the folder of the split's frame folders (``images/<split>``).
+        ann_root (str): the folder of the split's per-video json files (``annotations/<split>``).
         split (str): ``train`` or ``val``.
         vid_id (int): numeric video id.
         video (SyntheticVideo): the scene to render.
@@ -86,27 +105,26 @@ def write_video(out_dir: str, split: str, vid_id: int, video: SyntheticVideo,
         tuple[list[dict], list[dict]]: the video's image and annotation records.
     """
     name = video_name(vid_id)
-    img_dir = os.path.join(out_dir, 'images', split, name)
+    img_dir = os.path.join(img_root, name)
     os.makedirs(img_dir, exist_ok=True)
-    remove_stale_temp_files(img_dir)  # frames of a killed run
     images, annotations = [], []
     for frame in range(video.frames):
         image, labels = video.render(frame)
         ok, buf = cv2.imencode('.jpg', image, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
         if not ok:
             raise RuntimeError(f'JPEG encoding failed for frame {frame} of {name}')
-        # Atomic (a killed run leaves no truncated frame, even over an earlier one) but not
-        # fsynced: a flush to disk per frame costs more than the frame, which can be made again.
-        write_bytes_atomic(os.path.join(img_dir, f'{frame:06d}.jpg'), buf.tobytes(),
-                           fsync=False)
+        # not fsynced: a flush to disk per frame costs more than the frame, which can be made
+        # again; the split's folder is committed as a whole (_write_splits)
+        with open(os.path.join(img_dir, f'{frame:06d}.jpg'), 'wb') as f:
+            f.write(buf.tobytes())
         record = image_record(split, name, vid_id, frame, video.frames, video.width,
                               video.height, labels.ignore_polygons)
         images.append(record)
         for person in label_people(labels, video.width, video.height, video.cfg.bbox_pad,
                                    video.cfg.head_box):
             annotations.append(annotation_record(person, record['id']))
-    write_json_atomic(os.path.join(out_dir, 'annotations', split, f'{name}.json'),
-                      posetrack_document(images, annotations), indent=JSON_INDENT)
+    with open(os.path.join(ann_root, f'{name}.json'), 'wb') as f:
+        f.write(dumps_json(posetrack_document(images, annotations), indent=JSON_INDENT))
     return images, annotations
 
 
@@ -164,6 +182,8 @@ def make_synthetic_posetrack(out_dir: str,
     if not isinstance(cfg, SyntheticConfig):
         raise ValueError(f'config must be a SyntheticConfig, got {type(cfg).__name__}')
     out_dir = _prepare_out_dir(out_dir)
+    for split in split_names:
+        _check_replaceable_split(out_dir, split)
 
     # OpenCV's thread pool costs more than it saves on the small patches drawn here.
     threads = cv2.getNumThreads()
@@ -179,26 +199,39 @@ def _write_splits(out_dir: str, split_names: Sequence[str], videos: int, frames:
                   width: int, height: int, people: Tuple[int, int], ignore_region_prob: float,
                   jpeg_quality: int, cfg: SyntheticConfig) -> Dict[str, dict]:
     summary = {}
-    for split in split_names:
-        os.makedirs(os.path.join(out_dir, 'annotations', split), exist_ok=True)
-        for folder in (out_dir, os.path.join(out_dir, 'annotations'),
-                       os.path.join(out_dir, 'annotations', split)):
+    for folder in (out_dir, os.path.join(out_dir, 'images'), os.path.join(out_dir, 'annotations')):
+        if os.path.isdir(folder):
             remove_stale_temp_files(folder)  # left by a killed run
-        all_images, all_annotations, names, defocused = [], [], [], {}
-        for index in range(videos):
-            rng = _video_rng(seed, split, index)
-            num_people = int(rng.integers(people[0], people[1] + 1))
-            with_ignore = bool(rng.random() < ignore_region_prob)
-            video = SyntheticVideo(rng, frames, width, height, num_people, cfg, with_ignore)
-            vid_id = VID_ID_OFFSETS[split] + index + 1
-            images, annotations = write_video(out_dir, split, vid_id, video, jpeg_quality)
-            all_images += images
-            all_annotations += annotations
-            names.append(video_name(vid_id))
-            defocused[names[-1]] = [int(f) for f in np.flatnonzero(video.defocus)]
+    for split in split_names:
+        # A split is one set, committed as a whole: its frame folder, its per-video json folder
+        # and its merged json; a stopped run leaves the old split or the new one, never a mix.
         ann_file = os.path.join(out_dir, 'annotations', f'posetrack18_{split}.json')
-        write_json_atomic(ann_file, posetrack_document(all_images, all_annotations),
-                          indent=JSON_INDENT)
+        staged = []
+        try:
+            staged.append(AtomicFolder(os.path.join(out_dir, 'images', split), fsync=False))
+            staged.append(AtomicFolder(os.path.join(out_dir, 'annotations', split)))
+            all_images, all_annotations, names, defocused = [], [], [], {}
+            for index in range(videos):
+                rng = _video_rng(seed, split, index)
+                num_people = int(rng.integers(people[0], people[1] + 1))
+                with_ignore = bool(rng.random() < ignore_region_prob)
+                video = SyntheticVideo(rng, frames, width, height, num_people, cfg, with_ignore)
+                vid_id = VID_ID_OFFSETS[split] + index + 1
+                images, annotations = write_video(staged[0].tmp, staged[1].tmp, split, vid_id,
+                                                  video, jpeg_quality)
+                all_images += images
+                all_annotations += annotations
+                names.append(video_name(vid_id))
+                defocused[names[-1]] = [int(f) for f in np.flatnonzero(video.defocus)]
+            staged.append(AtomicFile(ann_file))
+            with open(staged[-1].tmp, 'wb') as f:
+                f.write(dumps_json(posetrack_document(all_images, all_annotations),
+                                   indent=JSON_INDENT))
+        except BaseException:
+            for output in staged:
+                output.discard()
+            raise
+        commit_together(*staged)
         summary[split] = {
             'ann_file': ann_file,
             'video_ann_files': [os.path.join(out_dir, 'annotations', split, f'{n}.json')

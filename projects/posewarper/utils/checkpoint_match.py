@@ -11,14 +11,22 @@ One exception is part of the method: stage 2 starts from a stage-1 checkpoint an
 warping head from scratch, with everything else frozen. So when training, a model with frozen
 parameters may lack weights of the modules it trains (all their parameters trainable); every
 frozen weight must still come from the checkpoint.
+
+The strict loader also reads the MMPose 0.x and official layouts; mmengine's ``load_from`` reads
+them only into a model that renames them on load (PoseWarper does, MMPose's estimators do not),
+so the check also loads the file as mmengine will and refuses what that would drop.
 """
+import re
+from collections import OrderedDict
 from typing import Mapping, Optional, Set
 
 import torch.nn as nn
 from mmengine.config import Config
 
-from .checkpoint import load_pose_weights, read_checkpoint
+from .checkpoint import REVISE_KEYS, load_pose_weights, read_checkpoint
 from .config_check import config_build_errors
+from .mmpose0x import is_mmpose0x_state_dict, unwrap_checkpoint
+from .official import is_official_state_dict
 
 
 def build_model(cfg: Config, config_name: str) -> nn.Module:
@@ -84,4 +92,26 @@ def check_checkpoint_for_config(cfg: Config,
     allowed = trained_from_scratch(model) if training else set()
     load_pose_weights(model, ckpt, name=checkpoint, config_name=config_name,
                       allowed_missing=allowed)
+    _check_runner_load(model, ckpt, checkpoint, config_name, allowed)
     return ckpt
+
+
+def _check_runner_load(model: nn.Module, ckpt: Mapping, checkpoint: str, config_name: str,
+                       allowed: Set[str]) -> None:
+    """Load the file as mmengine's runner will (its keys as stored, ``module.`` removed, the
+    model's own load hooks run) and refuse it if weights would be dropped: a file in another
+    layout that only the strict loader renames."""
+    state_dict = unwrap_checkpoint(ckpt)
+    for pattern, repl in REVISE_KEYS:
+        state_dict = OrderedDict((re.sub(pattern, repl, k), v) for k, v in state_dict.items())
+    result = model.load_state_dict(state_dict, strict=False)
+    missing = [k for k in result.missing_keys if k not in allowed]
+    if missing or result.unexpected_keys:
+        layout = ('MMPose 0.x' if is_mmpose0x_state_dict(state_dict) else
+                  'the official code\'s' if is_official_state_dict(state_dict) else 'another')
+        raise ValueError(f'checkpoint {checkpoint} has {layout} layout, which the '
+                         f'{type(model).__name__} model of config {config_name} does not '
+                         'rename on load (mmengine would leave its weights '
+                         f'{(missing or result.unexpected_keys)[0]!r} ... unloaded): convert '
+                         f'it first with tools/convert_mmpose0x.py {checkpoint} OUT.pth '
+                         f'--config {config_name}')

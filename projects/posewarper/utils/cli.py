@@ -2,8 +2,9 @@
 
 Expected errors (bad input files, arguments, paths: ``ValueError`` and ``OSError``, which our
 readers and checks raise with the file, id and field) end as one line on stderr and exit status
-1; argparse's usage errors keep status 2. ``--debug`` shows the traceback instead, and any other
-exception (a bug) always does.
+1. A wrong command line is such an error too: the tools parse with :class:`ArgumentParser`,
+whose usage errors are the same one line and status 1 (argparse prints its usage block and
+exits 2). ``--debug`` shows the traceback instead, and any other exception (a bug) always does.
 
 Interrupts end a tool the same way: SIGINT (Ctrl-C) and SIGTERM unwind the stack as exceptions,
 so every ``finally`` and context manager removes its temporary files and releases its locks,
@@ -11,13 +12,13 @@ then one line is printed and the status is 128 + the signal number (130, 143), a
 reports a process killed by the signal. Outputs are committed with the signals held back
 (:mod:`posewarper.fileio.deferred_signals`), so the previous complete output stays intact.
 """
+import argparse
 import functools
 import inspect
 import os.path as osp
 import signal
 import sys
 import threading
-from argparse import ArgumentParser
 from typing import Callable, List, Optional
 
 #: Exceptions a tool reports as a one-line error.
@@ -41,7 +42,22 @@ def _signal_name(signum: int) -> str:
     return signal.Signals(signum).name
 
 
-def add_debug_argument(parser: ArgumentParser) -> None:
+class UsageError(ValueError):
+    """A command-line mistake found by argparse (an expected error: one line, status 1)."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser, its usage errors raised as :class:`UsageError` for :func:`cli_main`.
+
+    argparse prints a usage block and exits with status 2; the tools' policy for bad input is one
+    line naming the option and status 1, whatever the input was. ``--help`` is unchanged.
+    """
+
+    def error(self, message: str):
+        raise UsageError(f'{message} (see --help)')
+
+
+def add_debug_argument(parser: argparse.ArgumentParser) -> None:
     """Add ``--debug`` (show the traceback of an expected error too)."""
     parser.add_argument('--debug', action='store_true',
                         help='on an error, show the traceback instead of a one-line message')

@@ -2,7 +2,8 @@
 
 ``type=float`` accepts ``nan`` and ``inf``, and ``type=int`` any integer; a NaN threshold makes
 every comparison false (``--min-joint-score nan`` dropped every pseudo-label). These types refuse
-such values at parse time with argparse's usage error (status 2), whatever other option is set.
+such values at parse time as usage errors (one line, status 1, with
+:class:`~posewarper.utils.cli.ArgumentParser`), whatever other option is set.
 """
 import argparse
 import math
@@ -32,16 +33,14 @@ def finite_float(low: Optional[float] = None,
             raise argparse.ArgumentTypeError(f'{text!r} is not a finite number')
         if ((low is not None and (value < low or (low_open and value == low)))
                 or (high is not None and value > high)):
-            raise argparse.ArgumentTypeError(
-                f'{text} is not {_range_text(low, high, low_open)}')
+            raise argparse.ArgumentTypeError(f'{text} is not {_range_text(low, high, low_open)}')
         return value
 
     parse.__name__ = 'finite float'  # argparse names the type in its messages
     return parse
 
 
-def int_in_range(low: Optional[int] = None,
-                 high: Optional[int] = None) -> Callable[[str], int]:
+def int_in_range(low: Optional[int] = None, high: Optional[int] = None) -> Callable[[str], int]:
     """An argparse ``type``: an integer in ``[low, high]``."""
 
     def parse(text: str) -> int:

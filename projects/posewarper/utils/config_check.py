@@ -10,6 +10,7 @@ ones that can only surface while the runner builds its parts into the same one l
 import argparse
 import contextlib
 import difflib
+import inspect
 import math
 import os.path as osp
 import re
@@ -17,6 +18,7 @@ from typing import Any, Iterator, List, Optional, Set
 
 from mmengine.config import Config, DictAction
 from mmengine.registry import Registry
+from torch.utils.data import DataLoader
 
 _REGISTRY_MISS = re.compile(r'`?([\w.]+)`? is not in the ([\w:]+) registry')
 
@@ -73,9 +75,10 @@ def merge_cfg_options(cfg: Config, cfg_options: Optional[dict], path: str) -> Co
 
 
 class CfgOptionsAction(DictAction):
-    """mmengine's ``DictAction`` for ``--cfg-options``, its parse errors as argparse usage
-    errors (status 2, one ``error:`` line): mmengine unpacks ``KEY=VALUE`` unchecked and asserts
-    balanced brackets, so a typo (``lr``, ``=1``, ``[1,2``) ended in a traceback."""
+    """mmengine's ``DictAction`` for ``--cfg-options``, its parse errors as usage errors (one
+    line, status 1, with :class:`~posewarper.utils.cli.ArgumentParser`): mmengine unpacks
+    ``KEY=VALUE`` unchecked and asserts balanced brackets, so a typo (``lr``, ``=1``, ``[1,2``)
+    ended in a traceback."""
 
     def __call__(self, parser, namespace, values, option_string=None):
         for kv in values or ():
@@ -191,7 +194,8 @@ def closest_name(name: str, names: Set[str]) -> str:
 
 
 def check_config_types(cfg: Config, path: str) -> None:
-    """Refuse a ``type`` that no registry knows, naming its key and the closest registered name.
+    """Refuse a ``type`` that no registry knows, naming its key and the closest registered name,
+    then a keyword its class does not take (:func:`check_config_keywords`).
 
     Raises:
         ValueError: One line: the config, the key, the unknown type and a suggestion.
@@ -204,6 +208,87 @@ def check_config_types(cfg: Config, path: str) -> None:
         if name not in names:
             raise ValueError(f'config {path}: {key}.type: {type_name!r} is not registered'
                              f'{closest_name(name, names)}')
+    check_config_keywords(cfg, path)
+
+
+# Keys a builder takes out of a typed dict before it calls the class (mmengine's hook priority,
+# optimizer constructor and scheduler conversion, weight-init overrides, mmcv's norm layers).
+_BUILDER_KEYS = {
+    'type', '_scope_', 'priority', 'constructor', 'paramwise_cfg', 'convert_to_iter_based',
+    'override', 'requires_grad'
+}
+# What mmengine's Runner.build_dataloader takes besides torch's DataLoader arguments.
+_DATALOADER_KEYS = {'num_batch_per_epoch', 'disable_subprocess_warning'}
+_KEYWORD = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+
+
+def accepted_keywords(obj: Any) -> Optional[Set[str]]:
+    """The keywords a registered class (or function) takes, or None where that cannot be known.
+
+    A constructor with ``**kwargs`` is followed up the MRO, as ``super().__init__(**kwargs)``
+    passes them on, until one without ``**kwargs``; None if the chain stays open.
+    """
+    inits = ([c.__dict__['__init__'] for c in obj.__mro__
+              if '__init__' in c.__dict__] if inspect.isclass(obj) else [obj])
+    names: Set[str] = set()
+    for i, init in enumerate(inits):
+        if init is object.__init__:  # no constructor of its own: no keyword; else **kwargs open
+            return names if i == 0 and type(obj).__call__ is type.__call__ else None
+        try:
+            params = inspect.signature(init).parameters.values()
+        except (TypeError, ValueError):  # builtins without a signature
+            return None
+        names |= {p.name for p in params if p.kind in _KEYWORD}
+        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+            return names
+    return None
+
+
+def _typed_dicts(node: Any, key: str = '') -> Iterator[tuple]:
+    if isinstance(node, dict):
+        if isinstance(node.get('type'), str):
+            yield key or '<root>', node
+        for k, v in node.items():
+            yield from _typed_dicts(v, f'{key}.{k}' if key else str(k))
+    elif isinstance(node, (list, tuple)):
+        for i, v in enumerate(node):
+            yield from _typed_dicts(v, f'{key}.{i}')
+
+
+def _keyword_error(path: str, key: str, what: str, given: Set[str], accepted: Set[str]) -> None:
+    wrong = sorted(given - accepted)
+    if wrong:
+        raise ValueError(f'config {path}: {key}.{wrong[0]}: {what} takes no keyword '
+                         f'{wrong[0]!r}{closest_name(wrong[0], accepted)}')
+
+
+def check_config_keywords(cfg: Config, path: str) -> None:
+    """Refuse a keyword that the class of its ``type`` (or a data loader) does not take.
+
+    mmengine builds datasets, loaders and evaluators only when the loop starts, after the work
+    dir exists, and a misspelt keyword then ends in a ``TypeError`` from deep inside the
+    runner; reading the classes' signatures finds it before any work. A name registered in
+    several registries passes if any of its classes takes the keywords.
+
+    Raises:
+        ValueError: One line: the config, the key, the class and the closest keyword.
+    """
+    tree = cfg.to_dict()
+    registries = _registries()
+    for key, node in _typed_dicts(tree):
+        name = node['type'].rsplit('.', 1)[-1]
+        candidates = [r.module_dict[name] for r in registries if name in r.module_dict]
+        accepted = [accepted_keywords(c) for c in candidates]
+        if not candidates or any(a is None for a in accepted):
+            continue
+        given = set(node) - _BUILDER_KEYS
+        if all(given - a for a in accepted):
+            _keyword_error(path, key, name, given, accepted[0])
+    loader_keys = set(inspect.signature(DataLoader).parameters) | _DATALOADER_KEYS
+    for split in ('train', 'val', 'test'):
+        loader = tree.get(f'{split}_dataloader')
+        if isinstance(loader, dict) and 'type' not in loader:
+            _keyword_error(path, f'{split}_dataloader', 'a data loader', set(loader), loader_keys)
 
 
 @contextlib.contextmanager
