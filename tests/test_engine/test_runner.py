@@ -6,6 +6,7 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.model import MMDistributedDataParallel
 from mmengine.registry import RUNNERS as MMENGINE_RUNNERS
+from mmengine.runner import Runner
 from mmpose.registry import MODELS, RUNNERS
 
 from posewarper.engine import (PoseWarperRunner, build_runner, cpu_model_wrapper_cfg, destroy_dist,
@@ -111,3 +112,29 @@ def test_build_runner_fallback_and_runner_type(tmp_path):
     assert type(build_runner(cfg)).__name__ == 'Runner'
     cfg.runner_type = None  # counts as absent
     assert type(build_runner(cfg)) is PoseWarperRunner
+
+
+def test_checkpoint_is_replaced_whole(tmp_path, monkeypatch):
+    """mmengine's save (stood in for: it needs a training loop) writes the file name it is
+    given; a save that fails half-way leaves the previous checkpoint of that name intact and no
+    temporary file."""
+    runner = PoseWarperRunner(model=_Toy(), work_dir=str(tmp_path / 'work'),
+                              default_scope='mmpose')
+    out = tmp_path / 'ckpts'
+    written = []
+
+    def mmengine_save(self, out_dir, filename, *args, interrupt=False, **kwargs):
+        written.append(filename)
+        with open(os.path.join(out_dir, filename), 'wb') as f:
+            f.write(b'half a checkpoint' if interrupt else f'checkpoint {len(written)}'.encode())
+        if interrupt:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Runner, 'save_checkpoint', mmengine_save)
+    runner.save_checkpoint(str(out), 'epoch_1.pth')
+    assert (out / 'epoch_1.pth').read_bytes() == b'checkpoint 1'
+    with pytest.raises(KeyboardInterrupt):
+        runner.save_checkpoint(str(out), 'epoch_1.pth', interrupt=True)
+    assert (out / 'epoch_1.pth').read_bytes() == b'checkpoint 1'
+    assert sorted(p.name for p in out.iterdir()) == ['epoch_1.pth']
+    assert all(name.startswith('.epoch_1.pth.') for name in written)  # beside it, hidden

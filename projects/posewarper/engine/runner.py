@@ -1,4 +1,5 @@
 """The mmengine Runner used by posewarper's configs: one code path for GPUs and CPUs."""
+import os.path as osp
 from typing import Dict, Optional, Union
 
 import torch.distributed as torch_dist
@@ -10,6 +11,7 @@ from mmengine.runner import Runner
 from mmpose.registry import RUNNERS
 from torch.nn.parallel import DistributedDataParallel
 
+from ..fileio import AtomicFile
 from .dist import cpu_model_wrapper_cfg, init_cpu_dist, uses_cpu_distributed
 
 
@@ -29,6 +31,8 @@ class PoseWarperRunner(Runner):
     ``tools/train.py``/``tools/test.py`` (and scripts that follow the ``RUNNERS.build`` convention)
     honour; they also use it for configs that name no runner. MMPose 1.3.2's own scripts, and so
     ``mim``, always build the plain ``Runner``: identical on GPUs, single-process only on CPUs.
+
+    Its checkpoints are written atomically (:meth:`save_checkpoint`).
     """
 
     def setup_env(self, env_cfg: Dict) -> None:
@@ -48,6 +52,19 @@ class PoseWarperRunner(Runner):
             self.logger.info(f'No GPU: data-parallel on CPU, {self.world_size} processes, '
                              f'{torch_dist.get_backend()} backend')
         return super().wrap_model(model_wrapper_cfg, model)
+
+    def save_checkpoint(self, out_dir: str, filename: str, *args, **kwargs) -> None:
+        """Save a checkpoint as ``Runner`` does, to a temporary file beside it renamed into
+        place: mmengine writes it in place, so an interrupted save left a truncated file where
+        the previous checkpoint of that name was (and ``--resume`` then failed on it)."""
+        if '://' in out_dir:  # a remote backend: as mmengine does
+            return super().save_checkpoint(out_dir, filename, *args, **kwargs)
+        output = AtomicFile(osp.join(out_dir, filename))
+        try:
+            super().save_checkpoint(out_dir, osp.basename(output.tmp), *args, **kwargs)
+            output.commit()
+        finally:
+            output.discard()
 
 
 def build_runner(cfg: Union[Config, dict]) -> Runner:
