@@ -2,7 +2,7 @@
 
 Not a test. Both paths process the same video (random frames at the model's input size, one
 static whole-frame box, window ±2 with the official weights): *naive* runs ``PoseWarper.predict``
-on every frame's window (``naive_window_predict`` of the tests' ``tests/helpers/naive_window.py``,
+on every frame's window (``naive_window_predict`` of ``benchmarks/naive_window.py``,
 the backbone on all 5 frames, 5 warps), *streaming* runs :class:`StreamingAggregator` (each
 frame's backbone once, 4 warps, and the reference frame's zero-difference warp as a resampling
 with offsets computed once per video).
@@ -40,7 +40,6 @@ import argparse
 import json
 import os.path as osp
 import statistics
-import sys
 import time
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -58,10 +57,9 @@ from mmpose.registry import MODELS
 import posewarper  # noqa: F401  (registers the PoseWarper modules)
 from posewarper.apis import StreamingAggregator
 from posewarper.datasets import OFFICIAL_OFFSETS, OFFICIAL_WEIGHTS
+from naive_window import naive_window_predict  # beside this script
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO_ROOT)  # the naive path is test-only code: tests/helpers of this repository
-from tests.helpers.naive_window import naive_window_predict  # noqa: E402
 
 # mmpose::body_2d_keypoint/topdown_heatmap/posetrack18/td-hm_hrnet-w48_8xb64-20e_posetrack18-384x288.py
 W48_CONFIG = osp.join(get_installed_path('mmpose'), '.mim', 'configs', 'body_2d_keypoint',

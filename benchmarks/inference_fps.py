@@ -61,7 +61,7 @@ def read_frames(video: Optional[str], count: int) -> List[np.ndarray]:
     if video is None and osp.isdir(SAMPLE_CLIP):
         video = SAMPLE_CLIP
     if video is None:
-        from posewarper.synthetic import make_synthetic_posetrack
+        from posewarper_synthetic import make_synthetic_posetrack
         root = tempfile.mkdtemp()
         info = make_synthetic_posetrack(root, videos=1, frames=count, splits='val',
                                         people_min=1, people_max=1)['val']

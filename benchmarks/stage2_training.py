@@ -3,7 +3,7 @@
 Not a test. The model is ``configs/posewarper/posewarper_hrnet-w48_8xb8-20e_posetrack18-384x288.py``
 (HRNet-W48 384×288, frozen, and the 20-block warping head) with random weights (nothing can be
 downloaded: the backbone's ``init_cfg`` and ``load_from`` are dropped), trained on generated clips
-(``tests/helpers/clip_batches.py``) of ``--batch`` pairs, 8 per GPU as in the config, with the
+(``benchmarks/clip_batches.py``) of ``--batch`` pairs, 8 per GPU as in the config, with the
 config's optimiser (Adam 1e-4). Precisions: ``fp32`` (``OptimWrapper``; TF32 as torch's defaults
 leave it, reported), ``amp`` and ``amp_bf16`` (mmengine's ``AmpOptimWrapper``, fp16 with dynamic
 loss scaling or bf16). For each (kernel, precision): ``--warmup`` iterations, then ``--iters``
@@ -11,7 +11,7 @@ timed ``model.train_step`` calls (CUDA synchronised); ``it_per_s`` is iterations
 time, ``peak_mem_mib`` ``torch.cuda.max_memory_allocated`` over the row. Rows share the weights and
 run one after another; a row that fails records its error instead of stopping the others.
 
-``--quick`` uses the tiny config instead (the CPU dry run of ``benchmarks/cuda_check.sh``). On a
+``--quick`` uses the tiny config instead (the CPU dry run of ``benchmarks/cuda_check.py``). On a
 CPU the AMP rows are recorded as skipped: mmengine's ``AmpOptimWrapper`` needs a GPU.
 
 Usage: python benchmarks/stage2_training.py [--device cuda] [--quick] [--batch 8] [--iters 20]
@@ -20,7 +20,6 @@ Usage: python benchmarks/stage2_training.py [--device cuda] [--quick] [--batch 8
 """
 import argparse
 import os.path as osp
-import sys
 import time
 from typing import List, Optional
 
@@ -34,10 +33,9 @@ from mmpose.registry import MODELS
 import posewarper  # noqa: F401  (registers the PoseWarper modules)
 from posewarper.fileio import write_json_atomic
 from posewarper.models.utils import DeformConv2d, resolve_deform_conv_backend
+from clip_batches import clip_batch  # beside this script
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO_ROOT)  # generated batches are test-only code: tests/helpers
-from tests.helpers.clip_batches import clip_batch  # noqa: E402
 
 W48_CONFIG = osp.join(REPO_ROOT, 'configs', 'posewarper',
                       'posewarper_hrnet-w48_8xb8-20e_posetrack18-384x288.py')

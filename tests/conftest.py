@@ -6,12 +6,10 @@ and CI machines; a user's clone has no such folder, so every test that needs it 
 Tests that take the ``device`` fixture run on the CPU by default and on the device that
 ``POSEWARPER_TEST_DEVICE`` names otherwise; they are marked ``on_device`` automatically, so that
 ``POSEWARPER_TEST_DEVICE=cuda pytest tests -m on_device`` runs exactly them on a GPU (what
-``benchmarks/cuda_check.sh`` does).
+``benchmarks/cuda_check.py`` does).
 """
-import importlib.util
 import os
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -60,12 +58,7 @@ def posetrack_mini() -> Path:
 @pytest.fixture(scope='session')
 def load_tool():
     """A loader of ``tools/<name>.py`` as a module (the tools are scripts, not a package)."""
-    def load(name: str) -> ModuleType:
-        spec = importlib.util.spec_from_file_location(f'tool_{name}',
-                                                      REPO_ROOT / 'tools' / f'{name}.py')
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+    from tests.helpers.scripts import load_tool as load
     return load
 
 

@@ -14,9 +14,9 @@ import sys
 import time
 from typing import List, Optional
 
-from posewarper.synthetic import make_synthetic_posetrack
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_guards import Output, guard_outputs
+from posewarper_synthetic import make_synthetic_posetrack
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:

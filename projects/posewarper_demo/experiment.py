@@ -159,7 +159,7 @@ def offsets_figure(data: str, gt: dict, s: DemoSettings, config: str, checkpoint
     import cv2
 
     from posewarper.propagation.model_loading import init_pose_model
-    from posewarper.synthetic import KEYPOINT_NAMES
+    from posewarper_synthetic import KEYPOINT_NAMES
     images = sorted(gt['images'], key=lambda img: img['file_name'])
     video = osp.dirname(images[0]['file_name'])
     frames = [img for img in images if osp.dirname(img['file_name']) == video]

@@ -13,7 +13,7 @@ import numpy as np
 from mmengine.utils import ProgressBar
 
 from posewarper.evaluation.functional import AP_KEYS
-from posewarper.synthetic import SKELETON
+from posewarper_synthetic import SKELETON
 
 # BGR colours of the three panels of the pose video
 PANEL_COLOURS = dict(GT=(60, 200, 60), Farneback=(40, 160, 255), PoseWarper=(255, 120, 40))

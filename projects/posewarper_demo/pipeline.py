@@ -20,7 +20,7 @@ import posewarper
 from posewarper.evaluation.functional import AP_KEYS, compute_ap, evaluate_posetrack_ap
 from posewarper.fileio import load_posetrack_dirs
 from posewarper.propagation import propagate_annotations
-from posewarper.synthetic import make_synthetic_posetrack
+from posewarper_synthetic import make_synthetic_posetrack
 
 
 def config_file(name: str) -> str:

@@ -24,7 +24,6 @@ untraced) answers ``{"status": returncode}`` as ``subprocess`` gives it (negativ
 that signal) or ``{"stopped": signum}``.
 """
 import builtins
-import importlib.util
 import json
 import os
 import select
@@ -36,6 +35,8 @@ import tempfile
 import traceback
 from pathlib import Path
 from typing import Dict, List, NamedTuple, Optional
+
+from tests.helpers.scripts import load_tool
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -142,12 +143,7 @@ def _child(tool, request: dict) -> None:
 # the server
 
 
-def _load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(f'tool_{name}',
-                                                  REPO_ROOT / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+_load_tool = load_tool
 
 
 def serve(tool_names: List[str]) -> None:

@@ -6,7 +6,7 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
-from posewarper.synthetic import make_synthetic_posetrack
+from posewarper_synthetic import make_synthetic_posetrack
 
 
 def generated_video(root: Path, seed: int = 0, frames: int = 12, width: int = 128,

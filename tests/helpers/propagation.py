@@ -18,7 +18,7 @@ TINY_STAGE2 = REPO_ROOT / 'configs/tiny/posewarper_hrnet-tiny_1xb8-4e_synthetic-
 def make_dataset(root: Path, videos: int = 2, frames: int = 15, width: int = 128,
                  height: int = 96, seed: int = 0, splits: str = 'val') -> dict:
     """A generated PoseTrack18-format dataset (every frame labelled) under ``root``."""
-    from posewarper.synthetic import make_synthetic_posetrack
+    from posewarper_synthetic import make_synthetic_posetrack
     return make_synthetic_posetrack(str(root), videos=videos, frames=frames, seed=seed,
                                     splits=splits, width=width, height=height)
 

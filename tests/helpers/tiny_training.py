@@ -102,7 +102,7 @@ def check(result: subprocess.CompletedProcess) -> str:
 def make_tiny_data(root: Path) -> Path:
     """Generate the tiny synthetic PoseTrack18 data (2 videos x 8 frames per split, 2 people,
     as ``tools/make_synthetic_posetrack.py`` does) under ``root``."""
-    from posewarper.synthetic import make_synthetic_posetrack
+    from posewarper_synthetic import make_synthetic_posetrack
     make_synthetic_posetrack(
         str(root), videos=2, frames=8, seed=0, people_min=2, people_max=2, width=128,
         height=96)

@@ -15,7 +15,7 @@ from mmpose.registry import INFERENCERS, MODELS
 
 from posewarper.apis import PoseWarperInferencer
 from posewarper.apis.inferencers import person_boxes
-from posewarper.synthetic import make_synthetic_posetrack
+from posewarper_synthetic import make_synthetic_posetrack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TINY_CFG = str(REPO_ROOT / 'configs' / 'tiny' / 'posewarper_hrnet-tiny_1xb8-4e_synthetic-128x96.py')

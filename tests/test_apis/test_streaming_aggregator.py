@@ -1,6 +1,5 @@
 """StreamingAggregator: same heatmaps as PoseWarper.predict on every window, less work."""
 import copy
-import importlib.util
 import json
 from pathlib import Path
 
@@ -13,10 +12,11 @@ from mmpose.apis.inference import dataset_meta_from_config
 from mmpose.registry import MODELS
 from mmpose.utils.tensor_utils import to_numpy
 
+from benchmarks.naive_window import naive_window_predict
 from posewarper.apis import StreamingAggregator
 from posewarper.datasets import (OFFICIAL_OFFSETS, OFFICIAL_WEIGHTS, check_frame_window,
                                  clip_window, temporal_window)
-from tests.helpers.naive_window import naive_window_predict
+from tests.helpers.scripts import load_script
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TINY_CFG = REPO_ROOT / 'configs' / 'tiny' / 'posewarper_hrnet-tiny_1xb8-4e_synthetic-128x96.py'
@@ -206,10 +206,7 @@ def test_clip_window():
 
 def test_benchmark_quick(tmp_path):
     """docs/inference.md: benchmarks/aggregation.py --quick --threads 1 --json OUT (shortened)."""
-    spec = importlib.util.spec_from_file_location(
-        'aggregation_benchmark', REPO_ROOT / 'benchmarks' / 'aggregation.py')
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_script('benchmarks/aggregation.py')
     out = tmp_path / 'aggregation.json'
     bench.main(['--quick', '--threads', '1', '--frames', '3', '--repeats', '1', '--json', str(out)])
     result = json.loads(out.read_text())

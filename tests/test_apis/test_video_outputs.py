@@ -15,13 +15,11 @@ def test_stale_temporary_video_of_a_killed_run_is_swept(tmp_path):
     (tmp_path / 'vis').mkdir()
     stale = tmp_path / 'vis' / '.clip.mp4.abc123.tmp.mp4'  # what a killed run leaves
     stale.write_bytes(b'half a video')
-    legacy = tmp_path / 'vis' / '.tmp_x1y2z3.mp4'  # what killed runs of earlier versions left
-    legacy.write_bytes(b'half a video')
     other = tmp_path / 'vis' / 'other.mp4'
     other.write_bytes(b'not ours')
     outputs = _outputs(tmp_path)
     outputs.write_frame(np.zeros((32, 48, 3), np.uint8))
-    assert not stale.exists() and not legacy.exists() and other.exists()
+    assert not stale.exists() and other.exists()
     outputs.commit()
     assert sorted(os.listdir(tmp_path / 'vis')) == ['clip.mp4', 'other.mp4']
     assert sorted(os.listdir(tmp_path / 'preds')) == ['clip.json']

@@ -1,5 +1,4 @@
 """benchmarks/cuda_check.py: the GPU machine's one-call check, dry-run on the CPU."""
-import importlib.util
 import json
 import re
 import sys
@@ -7,16 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.scripts import load_script
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope='module')
 def cuda_check():
-    spec = importlib.util.spec_from_file_location('cuda_check',
-                                                  REPO_ROOT / 'benchmarks' / 'cuda_check.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('benchmarks/cuda_check.py')
 
 
 def test_steps_that_do_not_fit_the_budget_are_skipped_and_recorded(cuda_check, tmp_path):

@@ -1,22 +1,15 @@
 """benchmarks/inference_fps.py --quick: both entry points, both windows, a json."""
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
 from tests.helpers.generated_video import generated_video
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.scripts import load_script
 
 
 @pytest.fixture(scope='module')
 def bench():
-    spec = importlib.util.spec_from_file_location(
-        'inference_fps', REPO_ROOT / 'benchmarks' / 'inference_fps.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('benchmarks/inference_fps.py')
 
 
 def test_quick(bench, tmp_path, capsys):

@@ -1,22 +1,19 @@
 """benchmarks/official_parity.py: its refusals, and (with ``POSEWARPER_OFFICIAL_REPO`` set to a
 checkout of the official code) a small run whose figures must show parity."""
-import importlib.util
 import json
 import os
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.scripts import load_script
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope='module')
 def parity():
-    spec = importlib.util.spec_from_file_location(
-        'official_parity', REPO_ROOT / 'benchmarks' / 'official_parity.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('benchmarks/official_parity.py')
 
 
 def test_without_a_checkout_it_says_how_to_get_one(parity, capsys):

@@ -8,8 +8,8 @@ from mmengine.device import get_device
 from mmengine.runner import Runner, load_checkpoint
 from mmpose.registry import MODELS
 
-from posewarper.synthetic import make_synthetic_posetrack
 from posewarper.utils import safe_checkpoint_loading
+from posewarper_synthetic import make_synthetic_posetrack
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / 'configs' / 'tiny'
 CONFIG = CONFIG_DIR / 'posewarper_hrnet-tiny_1xb8-4e_synthetic-128x96.py'
@@ -36,7 +36,7 @@ def _tiny_cfg(data_root: Path, work_dir: Path) -> Config:
 
 
 @pytest.mark.slow  # trains
-@pytest.mark.on_device  # on mmengine's device: CUDA where there is one (benchmarks/cuda_check.sh)
+@pytest.mark.on_device  # on mmengine's device: CUDA where there is one (benchmarks/cuda_check.py)
 def test_train_checkpoint_reload_and_evaluate(tmp_path):
     data_root = tmp_path / 'synthetic'
     make_synthetic_posetrack(str(data_root), videos=1, frames=8, seed=3, width=128, height=96,

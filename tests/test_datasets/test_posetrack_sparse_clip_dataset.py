@@ -20,8 +20,6 @@ def test_clip_dataset_is_the_single_frame_dataset_with_frames(pt18_factory):
     assert issubclass(PoseTrackSparseClipDataset, PoseTrackSparseDataset)
     assert DATASETS.get('PoseTrackSparseClipDataset') is PoseTrackSparseClipDataset
     assert DATASETS.get('PoseTrackSparseDataset') is PoseTrackSparseDataset
-    # the former name of the clip dataset still builds it (configs written before the rename)
-    assert DATASETS.get('PoseTrackSparsePairDataset') is PoseTrackSparseClipDataset
     data = pt18_factory(nframes=(15, 15))
     single = make_dataset(data, PoseTrackSparseDataset, label_interval=7, label_phase=3,
                           test_mode=True)

@@ -18,7 +18,6 @@ For every block, the scripts and configs it names must exist and the flags it gi
 This file also holds the CPU forms of the one-process train/test and two-node commands.
 (docs/propagation.md has its own check, ``tests/test_tools/test_propagate.py``.)
 """
-import importlib.util
 import re
 import shlex
 import threading
@@ -27,6 +26,7 @@ from typing import List, NamedTuple
 
 import pytest
 
+from tests.helpers.scripts import load_tool
 from tests.helpers.tiny_training import (PYTHON, REPO_ROOT, check, check_two_rank_run, checkpoints,
                                          free_port, make_tiny_data, run, subprocess_env,
                                          write_tiny_config)
@@ -93,11 +93,7 @@ def _strip_env(words: List[str]) -> List[str]:
     return words
 
 
-def _load_tool(name: str):
-    spec = importlib.util.spec_from_file_location(f'doc_{name}', REPO_ROOT / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+_load_tool = load_tool
 
 
 def test_docs_have_marked_blocks():

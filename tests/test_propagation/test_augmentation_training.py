@@ -1,11 +1,11 @@
 """docs/propagation.md: the three Fig. 4a models train (tiny configs, one CPU iteration each)."""
-import importlib.util
 from pathlib import Path
 
 import pytest
 
 from posewarper.propagation import propagate_annotations
 from tests.helpers.propagation import REPO_ROOT, make_dataset
+from tests.helpers.scripts import load_tool
 
 pytestmark = pytest.mark.slow  # trains three models
 
@@ -33,9 +33,7 @@ def train_data(tmp_path_factory) -> Path:
 def test_doc_augmentation_training(train_data, tmp_path):
     """tools/train.py on each tiny config (the PT18 ones differ only in their training labels,
     see test_augmentation_configs.py): one iteration of 8 samples checks the wiring."""
-    spec = importlib.util.spec_from_file_location('tool_train', REPO_ROOT / 'tools' / 'train.py')
-    train = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(train)
+    train = load_tool('train')
     for config in CONFIGS:
         work_dir = tmp_path / config.stem
         # --no-validate: the training wiring is what is checked here, and the val split (under

@@ -1,16 +1,11 @@
 """tools/make_synthetic_posetrack.py: a thin CLI over make_synthetic_posetrack."""
-import importlib.util
 import json
-from pathlib import Path
 
-TOOL = Path(__file__).resolve().parents[2] / 'tools' / 'make_synthetic_posetrack.py'
+from tests.helpers.scripts import load_tool
 
 
 def _load_tool():
-    spec = importlib.util.spec_from_file_location('make_synthetic_posetrack_tool', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('make_synthetic_posetrack')
 
 
 def test_cli_writes_the_dataset(tmp_path, capsys):

@@ -2,7 +2,7 @@
 import hashlib
 import os
 
-from posewarper.synthetic import make_synthetic_posetrack
+from posewarper_synthetic import make_synthetic_posetrack
 
 ARGS = dict(videos=2, frames=4, width=128, height=96)
 

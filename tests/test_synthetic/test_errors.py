@@ -1,7 +1,7 @@
 """Bad arguments raise a clear ValueError (atomic json writing: ``tests/test_fileio``)."""
 import pytest
 
-from posewarper.synthetic import make_synthetic_posetrack
+from posewarper_synthetic import make_synthetic_posetrack
 
 GOOD = dict(videos=1, frames=1, width=64, height=48)
 

@@ -1,7 +1,7 @@
 """Polygon clipping used for the ignore regions."""
 import numpy as np
 
-from posewarper.synthetic.geometry import clip_polygon, polygon_area
+from posewarper_synthetic.geometry import clip_polygon, polygon_area
 
 SQUARE = np.array([[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]])
 

@@ -1,7 +1,7 @@
 """Visibility conventions: occluded joints keep coordinates, joints off the frame are 0, 0, 0."""
 import numpy as np
 
-from posewarper.synthetic import FrameLabels, label_people
+from posewarper_synthetic import FrameLabels, label_people
 
 
 def _labels(keypoints, occluded):

@@ -7,8 +7,8 @@ import cv2
 import numpy as np
 import pytest
 
-from posewarper.synthetic import SyntheticConfig, SyntheticVideo, make_synthetic_posetrack
-from posewarper.synthetic.motion import ACTIONS, SceneLayout, sample_person_motion
+from posewarper_synthetic import SyntheticConfig, SyntheticVideo, make_synthetic_posetrack
+from posewarper_synthetic.motion import ACTIONS, SceneLayout, sample_person_motion
 
 WRISTS_ANKLES = (9, 10, 15, 16)
 TORSO = (5, 6, 11, 12)

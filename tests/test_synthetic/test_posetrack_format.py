@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from posewarper.fileio import posetrack18_categories
-from posewarper.synthetic import make_synthetic_posetrack
+from posewarper_synthetic import make_synthetic_posetrack
 
 VIDEOS, FRAMES, WIDTH, HEIGHT = 2, 8, 192, 144
 IMAGE_KEYS = ['has_no_densepose', 'is_labeled', 'file_name', 'nframes', 'frame_id', 'vid_id',

@@ -2,10 +2,10 @@
 import numpy as np
 
 from posewarper.fileio import PT18_KEYPOINT_NAMES, PT18_SKELETON, posetrack18_categories
-from posewarper.synthetic import KEYPOINT_NAMES, SKELETON, BodyShape
-from posewarper.synthetic.config import SyntheticConfig
-from posewarper.synthetic.motion import Oscillator, PersonMotion, SceneLayout
-from posewarper.synthetic.skeleton import forward_kinematics
+from posewarper_synthetic import KEYPOINT_NAMES, SKELETON, BodyShape
+from posewarper_synthetic.config import SyntheticConfig
+from posewarper_synthetic.motion import Oscillator, PersonMotion, SceneLayout
+from posewarper_synthetic.skeleton import forward_kinematics
 
 OFFICIAL_SKELETON = [[16, 14], [14, 12], [17, 15], [15, 13], [12, 13], [6, 12], [7, 13], [6, 7],
                      [6, 8], [7, 9], [8, 10], [9, 11], [2, 3], [1, 2], [1, 3], [2, 4], [3, 5],

@@ -1,6 +1,5 @@
 """tools/convert_mmpose0x.py: safe loading, atomic output, key report against a config."""
 import argparse
-import importlib.util
 from collections import OrderedDict
 from pathlib import Path
 
@@ -8,17 +7,14 @@ import pytest
 import torch
 
 from posewarper.utils.mmpose0x import NECK_TO_HEAD
+from tests.helpers.scripts import load_tool
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TINY_BASE = REPO_ROOT / 'configs' / 'tiny' / '_base_'
 
 
 def _load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'convert_mmpose0x_tool', REPO_ROOT / 'tools' / 'convert_mmpose0x.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('convert_mmpose0x')
 
 
 tool = _load_tool()

@@ -1,6 +1,5 @@
 """Tests of ``tools/eval_posetrack.py``."""
 import copy
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -9,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.scripts import load_tool
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = REPO_ROOT / 'tools' / 'eval_posetrack.py'
 KEYS = ['Head', 'Shou', 'Elb', 'Wri', 'Hip', 'Knee', 'Ankl', 'Total']
@@ -16,10 +17,7 @@ KEYS = ['Head', 'Shou', 'Elb', 'Wri', 'Hip', 'Knee', 'Ankl', 'Total']
 
 @pytest.fixture(scope='module')
 def tool():
-    spec = importlib.util.spec_from_file_location('eval_posetrack', SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('eval_posetrack')
 
 
 @pytest.fixture

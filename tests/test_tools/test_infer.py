@@ -6,7 +6,6 @@ boxes) on generated videos; the python block is executed by :func:`test_python_a
 block has such a marker, and that the test covers its scripts and flags, is checked with the
 other docs by ``tests/test_docs/test_doc_commands.py``.
 """
-import importlib.util
 import json
 import re
 import subprocess
@@ -23,7 +22,8 @@ from mmpose.apis.inferencers import base_mmpose_inferencer
 from mmpose.registry import MODELS
 from mmpose.visualization import PoseLocalVisualizer
 
-from posewarper.synthetic import make_synthetic_posetrack
+from posewarper_synthetic import make_synthetic_posetrack
+from tests.helpers.scripts import load_tool
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DOC = REPO_ROOT / 'docs' / 'inference.md'
@@ -35,10 +35,7 @@ TIMEOUT = 300
 
 
 def _load_infer():
-    spec = importlib.util.spec_from_file_location('infer_tool', REPO_ROOT / 'tools' / 'infer.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('infer')
 
 
 infer = _load_infer()

@@ -1,20 +1,12 @@
 """tools/train.py and tools/test.py: MMPose's command-line flags folded into the config."""
-import importlib.util
 import os
-from pathlib import Path
 
 import pytest
 from mmengine.config import Config
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.scripts import load_tool
 
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f'{name}_tool',
-                                                  REPO_ROOT / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+_load = load_tool
 
 
 train_tool = _load('train')

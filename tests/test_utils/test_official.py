@@ -19,6 +19,7 @@ from posewarper.utils import load_pose_weights
 from posewarper.utils.official import (convert_official_state_dict, is_official_state_dict,
                                        official_load_state_dict_pre_hook, to_official_state_dict)
 from tests.helpers.official_layout import official_keys, official_state_dict
+from tests.helpers.scripts import load_script
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STAGE2 = REPO_ROOT / 'configs' / 'posewarper' / \
@@ -142,11 +143,7 @@ def test_conflicting_keys_raise():
 def test_key_list_is_the_official_models():
     """The written-out key list against the official model of the checkout (imported as
     benchmarks/official_parity.py does)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'official_parity', REPO_ROOT / 'benchmarks' / 'official_parity.py')
-    parity = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(parity)
+    parity = load_script('benchmarks/official_parity.py')
     modules, cfg = parity.load_official(os.environ['POSEWARPER_OFFICIAL_REPO'])
     theirs = parity.build_official(modules, cfg, 'training').state_dict()
     assert {k: tuple(v.shape) for k, v in theirs.items()} == dict(official_keys())

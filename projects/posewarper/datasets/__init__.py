@@ -3,11 +3,10 @@ from .frame_window import (OFFICIAL_OFFSETS, OFFICIAL_WEIGHTS, check_frame_windo
 from .posetrack_sparse_clip_dataset import PoseTrackSparseClipDataset
 from .posetrack_sparse_dataset import (PoseTrackSparseDataset, annotated_image_ids,
                                        labelled_image_ids)
-from .transforms import FrameBroadcaster, LoadMultiFrameImages, PackMultiFramePoseInputs
+from .transforms import LoadMultiFrameImages, PackMultiFramePoseInputs
 
 __all__ = [
-    'PoseTrackSparseDataset', 'PoseTrackSparseClipDataset', 'FrameBroadcaster',
-    'LoadMultiFrameImages', 'PackMultiFramePoseInputs', 'OFFICIAL_OFFSETS', 'OFFICIAL_WEIGHTS',
-    'check_frame_window', 'clip_window', 'temporal_window', 'annotated_image_ids',
-    'labelled_image_ids'
+    'PoseTrackSparseDataset', 'PoseTrackSparseClipDataset', 'LoadMultiFrameImages',
+    'PackMultiFramePoseInputs', 'OFFICIAL_OFFSETS', 'OFFICIAL_WEIGHTS', 'check_frame_window',
+    'clip_window', 'temporal_window', 'annotated_image_ids', 'labelled_image_ids'
 ]

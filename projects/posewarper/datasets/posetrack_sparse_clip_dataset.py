@@ -11,7 +11,6 @@ from .posetrack_sparse_dataset import PoseTrackSparseDataset
 
 
 @DATASETS.register_module()
-@DATASETS.register_module(name='PoseTrackSparsePairDataset')  # its name before clips
 class PoseTrackSparseClipDataset(PoseTrackSparseDataset):
     """:class:`PoseTrackSparseDataset` samples with the frames around them: training pairs and
     test windows.

@@ -9,7 +9,7 @@ from mmengine.optim import OptimWrapper
 from mmpose.registry import MODELS
 
 import posewarper  # noqa: F401
-from tests.helpers.clip_batches import clip_batch
+from benchmarks.clip_batches import clip_batch
 
 TINY_BASE = Path(__file__).resolve().parents[3] / 'configs' / 'tiny' / '_base_' / \
     'hrnet-tiny_128x96.py'

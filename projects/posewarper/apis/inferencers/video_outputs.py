@@ -1,7 +1,5 @@
 """The outputs of one inferencer input: its PoseTrack18 predictions and its rendered video."""
-import glob
 import logging
-import os
 import os.path as osp
 from typing import List, Optional, Tuple
 
@@ -89,12 +87,9 @@ class VideoOutputs:
         if self.video_path is None:
             return
         if self._writer is None:
-            # a killed run leaves its temporary video behind: swept before writing anew, with
-            # those of earlier versions (named .tmp_<random>.mp4)
+            # a killed run leaves its temporary video behind: swept before writing anew
             folder = osp.dirname(osp.abspath(self.video_path))
             remove_stale_temp_files(folder, osp.basename(self.video_path))
-            for stale in glob.glob(osp.join(glob.escape(folder), '.tmp_*.mp4')):
-                os.remove(stale)
             self._video = AtomicFile(self.video_path)
             h, w = frame_bgr.shape[:2]
             self._writer = cv2.VideoWriter(self._video.tmp, cv2.VideoWriter_fourcc(*'mp4v'),

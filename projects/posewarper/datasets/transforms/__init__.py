@@ -1,5 +1,4 @@
-from .frame_broadcaster import FrameBroadcaster
 from .load_multi_frame_images import LoadMultiFrameImages
 from .pack_multi_frame_pose_inputs import PackMultiFramePoseInputs
 
-__all__ = ['FrameBroadcaster', 'LoadMultiFrameImages', 'PackMultiFramePoseInputs']
+__all__ = ['LoadMultiFrameImages', 'PackMultiFramePoseInputs']

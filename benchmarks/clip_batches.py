@@ -1,7 +1,7 @@
 """Collated clip batches as PoseWarper's data loader yields them, without images or a dataset.
 
-Used by the estimator tests and by ``benchmarks/stage2_training.py``, which times training
-iterations at HRNet-W48 size on them.
+Used by ``benchmarks/stage2_training.py``, which times training iterations at HRNet-W48 size on
+them, and by the estimator tests (which import it from here).
 """
 from typing import Optional, Sequence, Tuple
 

@@ -1,7 +1,8 @@
 """The reference path of temporal aggregation: ``PoseWarper.predict`` on every window.
 
 :class:`~posewarper.apis.StreamingAggregator` must produce the heatmaps of this path (up to float
-rounding) with less work; the tests compare the two, and ``benchmarks/aggregation.py`` times them.
+rounding) with less work; ``benchmarks/aggregation.py`` times the two, and the tests compare them
+(``tests/test_apis/test_streaming_aggregator.py`` imports it from here).
 """
 from typing import Callable, List, Optional, Sequence, Union
 

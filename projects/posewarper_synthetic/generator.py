@@ -12,10 +12,10 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import cv2
 import numpy as np
 
-from ..fileio import (AtomicFile, AtomicFolder, commit_together, dumps_json, posetrack_document,
-                      remove_stale_temp_files)
-from ..fileio.atomic import TEMP_SUFFIX
-from ..fileio.deferred_signals import deferred_signals
+from posewarper.fileio import (AtomicFile, AtomicFolder, commit_together, dumps_json,
+                               posetrack_document, remove_stale_temp_files)
+from posewarper.fileio.atomic import TEMP_SUFFIX
+from posewarper.fileio.deferred_signals import deferred_signals
 from .annotations import label_people
 from .config import SyntheticConfig
 from .posetrack_writer import (FRAMES_PER_VIDEO_ID, TRACKS_PER_IMAGE, annotation_record,

@@ -11,8 +11,8 @@ from typing import Dict
 import numpy as np
 
 # the PoseTrack18 keypoints and limbs (1-based) the figures are labelled with
-from ..fileio import PT18_KEYPOINT_NAMES as KEYPOINT_NAMES
-from ..fileio import PT18_SKELETON as SKELETON  # noqa: F401 (re-exported)
+from posewarper.fileio import PT18_KEYPOINT_NAMES as KEYPOINT_NAMES
+from posewarper.fileio import PT18_SKELETON as SKELETON  # noqa: F401 (re-exported)
 
 NUM_KEYPOINTS = len(KEYPOINT_NAMES)
 
@@ -50,11 +50,6 @@ class BodyShape:
     hand: float = 0.06
     torso_half_depth: float = 0.055
     build: float = 1.0
-
-    @property
-    def hip_height(self) -> float:
-        """Height of the hip joints when standing straight."""
-        return self.ankle_height + self.thigh + self.shin
 
     @classmethod
     def sample(cls, rng: np.random.Generator, build_range=(0.85, 1.2),

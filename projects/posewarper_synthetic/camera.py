@@ -107,10 +107,6 @@ class CameraPath:
         mat = self.matrix(t)
         return points @ mat[:, :2].T + mat[:, 2]
 
-    def zoom_at(self, t: float) -> float:
-        """Zoom factor at time ``t``."""
-        return float(self.params(np.array(t))[2])
-
     def view_polygon(self, t: float) -> np.ndarray:
         """(4, 2) scene coordinates of the image corners at time ``t``."""
         mat = self.matrix(t)
