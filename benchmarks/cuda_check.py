@@ -1,14 +1,15 @@
-"""CUDA check of posewarper in one call on a bare GPU machine: build mmcv's CUDA ops, test, measure.
+"""Check posewarper on your GPU in one command: build mmcv's CUDA ops, run the GPU tests, measure.
 
-Not a test. Prepared on a machine with network access, run once where the GPU is (the workplace's
-device machines have torch but no OpenMMLab packages and no network):
+Not a test. It needs a machine with torch and a CUDA GPU; the OpenMMLab packages may be missing
+and the machine may be offline (a cluster node, say), so it works in two steps:
 
-``prepare`` downloads into ``--wheels`` (default ``.whl/``) the wheels that machine lacks (mmengine,
-mmdet, mmpose and their pure-Python dependencies, ``setuptools<81`` for ``pkg_resources``) for its
-Python, and the source distributions of mmcv and xtcocotools.
+``prepare``, on any machine with network access, downloads into ``--wheels`` (default ``.whl/``)
+what the GPU machine lacks (mmengine, mmdet, mmpose and their pure-Python dependencies,
+``setuptools<81`` for ``pkg_resources``) for its Python, and the source distributions of mmcv and
+xtcocotools; copy the folder over with the repository.
 
-``run`` then, on the GPU machine, in order and within ``--budget`` seconds (steps that no longer fit
-are recorded as skipped, so the figures come back before the command's limit):
+``run``, on the GPU machine, then does in order and within ``--budget`` seconds (steps that no
+longer fit are recorded as skipped, so the figures are written before a job's time limit):
 
 1. ``install``: the wheels into ``--site`` (put first on ``PYTHONPATH``);
 2. ``xtcocotools``: built against that machine's numpy (PyPI's wheels are built for numpy 1);
@@ -24,7 +25,7 @@ are recorded as skipped, so the figures come back before the command's limit):
    (stage-2 iterations/s and peak memory per kernel, fp32 and AMP; per-kernel forward(+backward)
    times; streaming vs naive ±2 aggregation per frame).
 
-Everything goes to ``--out`` (``$OUT`` on the device machine): ``cuda_check.json`` (the summary),
+Everything goes to ``--out``: ``cuda_check.json`` (the summary),
 ``cuda_check.log`` (each step's command and output tail), ``on_device.xml`` and the benchmarks'
 json files. ``dry-run`` runs steps 4-6 on the CPU with this environment and the benchmarks' small
 sizes, with the same outputs: what can be checked without a GPU.
@@ -48,8 +49,8 @@ from typing import Dict, List, Optional
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 MMCV_VERSION = '2.1.0'  # as tools/setup_env.sh: mmdet 3.3.0 asserts mmcv < 2.2.0
 XTCOCOTOOLS_VERSION = '1.14.3'
-# What the GPU machine's image lacks (its torch, numpy, scipy, opencv, matplotlib, rich, pyyaml,
-# pytest and hypothesis are used as they are).
+# What a GPU machine with torch alone lacks (its torch, numpy, scipy, opencv, matplotlib, rich,
+# pyyaml, pytest and hypothesis are used as they are).
 WHEELS = ('setuptools==80.9.0', 'mmengine==0.10.7', 'mmdet==3.3.0', 'mmpose==1.3.2', 'addict',
           'yapf', 'platformdirs', 'termcolor', 'json-tricks', 'munkres', 'terminaltables',
           'shapely', 'pycocotools')

@@ -22,6 +22,7 @@ from posewarper.propagation.runner import FRAME_SELECTIONS
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_args import finite_float, non_negative_int, positive_int, seed_int
 from posewarper.utils.cli_guards import Input, Output, check_device, guard_outputs
+from posewarper.utils.cpu_threads import fitted_cpu_threads
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -84,13 +85,16 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def _propagate(args: argparse.Namespace) -> dict:
-    return propagate_annotations(
-        args.ann_file, args.out, args.method, data_root=args.data_root, config=args.config,
-        checkpoint=args.checkpoint, max_offset=args.max_offset,
-        label_interval=args.label_interval, label_phase=args.label_phase,
-        per_video_dir=args.per_video_dir, device=args.device, seed=args.seed,
-        batch_size=args.batch_size, progress=not args.no_progress,
-        frame_selection=args.frame_selection, min_joint_score=args.min_joint_score)
+    # on the CPU, torch's threads follow the cores other processes leave free, video by video
+    with fitted_cpu_threads(enabled=args.device == 'cpu') as fit_threads:
+        return propagate_annotations(
+            args.ann_file, args.out, args.method, data_root=args.data_root, config=args.config,
+            checkpoint=args.checkpoint, max_offset=args.max_offset,
+            label_interval=args.label_interval, label_phase=args.label_phase,
+            per_video_dir=args.per_video_dir, device=args.device, seed=args.seed,
+            batch_size=args.batch_size, progress=not args.no_progress,
+            frame_selection=args.frame_selection, min_joint_score=args.min_joint_score,
+            before_video=fit_threads)
 
 
 def _report(args: argparse.Namespace, summary: dict) -> None:

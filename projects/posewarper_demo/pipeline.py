@@ -20,6 +20,7 @@ import posewarper
 from posewarper.evaluation.functional import AP_KEYS, compute_ap, evaluate_posetrack_ap
 from posewarper.fileio import load_posetrack_dirs
 from posewarper.propagation import propagate_annotations
+from posewarper.utils.cpu_threads import fitted_cpu_threads
 from posewarper_synthetic import make_synthetic_posetrack
 
 
@@ -277,11 +278,12 @@ def propagate_and_score(method: str,
     """
     name = name or method
     per_video = osp.join(out_dir, name)
-    propagate_annotations(
-        osp.join(data_root, ann_file), osp.join(out_dir, f'{name}.json'), method,
-        data_root=data_root, config=config, checkpoint=checkpoint,
-        max_offset=settings.max_offset, label_interval=settings.label_interval,
-        per_video_dir=per_video, seed=seed)
+    with fitted_cpu_threads() as fit_threads:  # the demo runs on the CPU
+        propagate_annotations(
+            osp.join(data_root, ann_file), osp.join(out_dir, f'{name}.json'), method,
+            data_root=data_root, config=config, checkpoint=checkpoint,
+            max_offset=settings.max_offset, label_interval=settings.label_interval,
+            per_video_dir=per_video, seed=seed, before_video=fit_threads)
     if not score:
         return None
     return evaluate_posetrack_ap(osp.join(data_root, 'annotations', 'val'), per_video)

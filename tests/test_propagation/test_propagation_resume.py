@@ -117,3 +117,17 @@ def test_min_joint_score_drops_doubtful_joints(tiny_data, stage2_ckpt, tmp_path)
         for k, score in enumerate(a['scores']):
             if score == 0:
                 assert a['keypoints'][3 * k:3 * k + 3] == [0, 0, 0]
+
+
+def test_before_video_is_called_for_each_computed_video(tiny_data, tmp_path, monkeypatch):
+    """The callback the tools fit torch's threads with runs once per video computed, not for
+    the videos taken from the cache."""
+    calls = []
+    out = tmp_path / 'copy.json'
+    parts = watch_video_parts(monkeypatch, crash_after=1)
+    with pytest.raises(Crash):
+        _run(tiny_data, out, before_video=lambda: calls.append('video'))
+    assert calls == ['video']
+    parts.crash_after, calls[:] = None, []
+    summary = _run(tiny_data, out, before_video=lambda: calls.append('video'))
+    assert len(calls) == summary['videos'] - summary['cached'] and summary['cached'] == 1

@@ -67,3 +67,15 @@ def test_unreadable_proc_means_unknown(monkeypatch):
 
     monkeypatch.setattr(cpu_threads, '_system_running_tasks', refuse)
     assert other_runnable_tasks(samples=1) is None
+
+
+def test_fitted_cpu_threads_fits_on_call_and_restores(monkeypatch, restore_threads):
+    torch.set_num_threads(2)
+    monkeypatch.setattr(cpu_threads, 'other_runnable_tasks', lambda: 1)
+    monkeypatch.setattr(cpu_threads.os, 'sched_getaffinity', lambda pid: {0, 1}, raising=False)
+    with cpu_threads.fitted_cpu_threads() as fit:
+        assert torch.get_num_threads() == 2  # nothing changes before the first call
+        assert fit() == 1 and torch.get_num_threads() == 1
+    assert torch.get_num_threads() == 2
+    with cpu_threads.fitted_cpu_threads(enabled=False) as fit:
+        assert fit is None

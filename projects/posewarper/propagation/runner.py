@@ -19,9 +19,8 @@ import os
 import os.path as osp
 import shutil
 import sys
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-import torch
 from mmengine.runner import set_random_seed
 from mmengine.utils import ProgressBar
 
@@ -29,7 +28,6 @@ from ..fileio import (AtomicFile, check_output_path, check_replaceable_folder, c
                       dumps_json, remove_stale_temp_files, sha256_file, stage_files,
                       write_json_atomic)
 from ..registry import PROPAGATORS
-from ..utils.cpu_threads import fit_cpu_threads
 # the methods register themselves in PROPAGATORS when imported
 from . import copy_propagator, farneback, posewarper_propagator, single_frame  # noqa: F401
 from .base import BasePropagator
@@ -140,7 +138,8 @@ def propagate_annotations(ann_file: str,
                           batch_size: int = 32,
                           progress: bool = True,
                           frame_selection: str = 'interval',
-                          min_joint_score: Optional[float] = None) -> dict:
+                          min_joint_score: Optional[float] = None,
+                          before_video: Optional[Callable[[], object]] = None) -> dict:
     """Propagate the labelled poses of a PoseTrack18 json to the unlabelled frames.
 
     Args:
@@ -170,6 +169,9 @@ def propagate_annotations(ann_file: str,
         min_joint_score (float, optional): Drop propagated joints whose score is not above it
             (the official ``augment_data_with_propagated_poses.py`` uses 0.2) and pseudo-labels
             left without joints. Default: keep every joint.
+        before_video (callable, optional): Called before each video is computed; the tools
+            and the demo fit torch's CPU threads to the free cores with it
+            (:func:`~posewarper.utils.cpu_threads.fitted_cpu_threads`).
 
     Returns:
         dict: ``videos``, ``cached`` (videos taken from the cache), ``labelled_frames``,
@@ -235,8 +237,8 @@ def propagate_annotations(ann_file: str,
     try:  # from the folder's creation on: an interrupt right after it must not leave it empty
         os.makedirs(parts_dir, exist_ok=True)
         remove_stale_temp_files(parts_dir)
-        return _run_plans(plans, propagator, fingerprint, doc, videos, out, per_video_dir,
-                          progress, min_joint_score, fit_threads=device == 'cpu')
+        return _propagate_plans(plans, propagator, fingerprint, doc, videos, out,
+                                per_video_dir, progress, min_joint_score, before_video)
     except BaseException:
         # finished videos stay cached for a rerun; a cache that holds nothing goes
         if new_parts_dir and osp.isdir(parts_dir) and not os.listdir(parts_dir):
@@ -244,33 +246,18 @@ def propagate_annotations(ann_file: str,
         raise
 
 
-def _run_plans(plans: list, propagator: BasePropagator, fingerprint: str, doc: dict,
-               videos: List[SparseVideo], out: str, per_video_dir: Optional[str],
-               progress: bool, min_joint_score: Optional[float], fit_threads: bool) -> dict:
-    """Propagate the videos not cached yet, then write the outputs and drop the cache.
-
-    With ``fit_threads`` torch's CPU threads are fitted to the free CPUs before each video
-    (:func:`~posewarper.utils.cpu_threads.fit_cpu_threads`) and restored at the end.
-    """
-    max_threads = torch.get_num_threads()
-    try:
-        return _propagate_plans(plans, propagator, fingerprint, doc, videos, out, per_video_dir,
-                                progress, min_joint_score, max_threads if fit_threads else None)
-    finally:
-        torch.set_num_threads(max_threads)
-
-
 def _propagate_plans(plans: list, propagator: BasePropagator, fingerprint: str, doc: dict,
                      videos: List[SparseVideo], out: str, per_video_dir: Optional[str],
                      progress: bool, min_joint_score: Optional[float],
-                     max_threads: Optional[int]) -> dict:
+                     before_video: Optional[Callable[[], object]]) -> dict:
+    """Propagate the videos not cached yet, then write the outputs and drop the cache."""
     parts_dir = out + '.parts'
     bar = ProgressBar(len(plans), file=sys.stderr) if progress else None
     pseudo, propagated, num_cached = [], [], 0
     for video, tasks, part_path, cached in plans:
         if cached is None:
-            if max_threads is not None:
-                fit_cpu_threads(max_threads)
+            if before_video is not None:
+                before_video()
             part = dict(fingerprint=fingerprint, video=video.name,
                         **_video_records(video, tasks, propagator, min_joint_score))
             write_json_atomic(part_path, part)

@@ -11,10 +11,11 @@ training iteration took 0.25 s alone and 5.2 s beside one ``nice 19`` busy loop 
 the team size to the load, so :func:`fit_cpu_threads` does, from the kernel's count of runnable
 tasks.
 """
+import contextlib
 import os
 import statistics
 import time
-from typing import Optional
+from typing import Callable, Iterator, Optional
 
 import torch
 
@@ -79,3 +80,15 @@ def fit_cpu_threads(max_threads: int) -> int:
     if threads != torch.get_num_threads():
         torch.set_num_threads(threads)
     return threads
+
+
+@contextlib.contextmanager
+def fitted_cpu_threads(enabled: bool = True) -> Iterator[Optional[Callable[[], int]]]:
+    """Yield a function that fits torch's threads to the free CPUs (:func:`fit_cpu_threads`,
+    with the thread count at entry as the maximum), to call before each unit of work; the thread
+    count at entry is restored on exit. ``enabled=False`` (a GPU run) yields None."""
+    max_threads = torch.get_num_threads()
+    try:
+        yield (lambda: fit_cpu_threads(max_threads)) if enabled else None
+    finally:
+        torch.set_num_threads(max_threads)
