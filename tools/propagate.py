@@ -18,7 +18,7 @@ import sys
 from typing import List, Optional
 
 from posewarper.propagation import METHODS, MODEL_METHODS, propagate_annotations
-from posewarper.propagation.runner import FRAME_SELECTIONS
+from posewarper.propagation.annotation_propagation import FRAME_SELECTIONS
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_args import finite_float, non_negative_int, positive_int, seed_int
 from posewarper.utils.cli_guards import Input, Output, check_device, guard_outputs

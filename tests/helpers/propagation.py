@@ -155,8 +155,9 @@ def watch_video_parts(monkeypatch, crash_after: Optional[int] = None) -> VideoPa
     optionally crash it after one, from the test side.
 
     The runner caches each finished video as ``<out>.parts/<video>.json`` with
-    ``write_json_atomic``; the function of that name in ``posewarper.propagation.runner`` is
-    wrapped for the test (``monkeypatch`` undoes it).
+    ``write_json_atomic``; the function of that name in
+    ``posewarper.propagation.annotation_propagation`` is wrapped for the test (``monkeypatch``
+    undoes it).
 
     Args:
         monkeypatch (pytest.MonkeyPatch): The test's fixture.
@@ -165,7 +166,7 @@ def watch_video_parts(monkeypatch, crash_after: Optional[int] = None) -> VideoPa
     Returns:
         VideoParts: Filled while the runner goes; its ``crash_after`` may be changed between runs.
     """
-    from posewarper.propagation import runner
+    from posewarper.propagation import annotation_propagation as runner
     write = runner.write_json_atomic
     parts = VideoParts(crash_after)
 

@@ -86,7 +86,7 @@ def test_same_inputs_give_identical_bytes(tiny_data, stage2_ckpt, tmp_path, meth
 
 
 def test_a_failure_before_any_video_is_cached_leaves_no_cache(tiny_data, tmp_path, monkeypatch):
-    from posewarper.propagation import runner
+    from posewarper.propagation import annotation_propagation as runner
 
     def fail(*args, **kwargs):
         raise ValueError('the first video failed')

@@ -4,7 +4,7 @@ under torch's safe unpickler."""
 from .dist import (cpu_model_wrapper_cfg, destroy_dist, init_cpu_dist, launcher_rank,
                    uses_cpu_distributed)
 from .hooks import CPUThreadsHook, SafeCheckpointLoadingHook
-from .runner import PoseWarperRunner, build_runner
+from .posewarper_runner import PoseWarperRunner, build_runner
 
 __all__ = [
     'CPUThreadsHook', 'PoseWarperRunner', 'SafeCheckpointLoadingHook', 'build_runner',

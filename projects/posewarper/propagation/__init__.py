@@ -7,26 +7,25 @@
   :data:`~posewarper.registry.PROPAGATORS` by name;
 - :mod:`.sparse_videos`: reading a PoseTrack18 json into videos with labelled frames;
 - :mod:`.writer`: the pseudo-label records and the merged / per-video output documents;
-- :mod:`.runner`: the resumable whole-file driver behind ``tools/propagate.py``.
+- :mod:`.annotation_propagation`: the resumable whole-file driver behind ``tools/propagate.py``.
 
 The methods and :func:`propagate_video` read frames only through a ``get_frame`` callable, so a
 demo can propagate poses in frames held in memory.
 """
+from .annotation_propagation import (METHODS, MODEL_METHODS, build_propagator,
+                                     propagate_annotations, propagate_video, video_tasks)
 from .base import BasePropagator
 from .copy_propagator import CopyPropagator
 from .farneback import FarnebackPropagator, sample_bilinear
 from .protocol import assign_sources, check_max_offset, group_by_source
-from .runner import (METHODS, MODEL_METHODS, build_propagator, propagate_annotations,
-                     propagate_video, video_tasks)
 from .sparse_videos import FrameLoader, SparseVideo, annotation_to_pose, load_sparse_videos
 from .structures import FrameGetter, Pose, PropagationTask, TaskResult
 from .writer import merge_output, per_video_documents, pseudo_annotation
 
 __all__ = [
-    'BasePropagator', 'CopyPropagator', 'FarnebackPropagator', 'sample_bilinear',
-    'assign_sources', 'check_max_offset', 'group_by_source', 'METHODS', 'MODEL_METHODS',
-    'build_propagator', 'propagate_annotations', 'propagate_video', 'video_tasks',
-    'FrameLoader', 'SparseVideo', 'annotation_to_pose', 'load_sparse_videos', 'FrameGetter',
-    'Pose', 'PropagationTask', 'TaskResult', 'merge_output', 'per_video_documents',
-    'pseudo_annotation'
+    'BasePropagator', 'CopyPropagator', 'FarnebackPropagator', 'sample_bilinear', 'assign_sources',
+    'check_max_offset', 'group_by_source', 'METHODS', 'MODEL_METHODS', 'build_propagator',
+    'propagate_annotations', 'propagate_video', 'video_tasks', 'FrameLoader', 'SparseVideo',
+    'annotation_to_pose', 'load_sparse_videos', 'FrameGetter', 'Pose', 'PropagationTask',
+    'TaskResult', 'merge_output', 'per_video_documents', 'pseudo_annotation'
 ]
