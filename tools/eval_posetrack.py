@@ -11,9 +11,9 @@ Total`` (AP in percent; ``null`` where a value is undefined because a joint has 
 import argparse
 import math
 import sys
-from typing import Dict, List, Optional
+from typing import List, Optional
 
-from posewarper.evaluation.functional import evaluate_posetrack_ap
+from posewarper.evaluation.functional import evaluate_posetrack_ap, format_ap_table
 from posewarper.fileio import write_json_atomic
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
@@ -31,13 +31,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def format_table(results: Dict[str, float]) -> str:
-    """Format the AP values as a two-line table, one column per key."""
-    header = '| ' + ' | '.join(f'{k:>5}' for k in results) + ' |'
-    row = '| ' + ' | '.join(f'{v:5.1f}' for v in results.values()) + ' |'
-    return f'{header}\n{row}'
-
-
 @cli_main
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
@@ -47,7 +40,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         # Strict json has no NaN; an undefined AP (a joint without any GT) is written as null.
         out = {k: (None if math.isnan(v) else float(v)) for k, v in results.items()}
         write_json_atomic(args.out, out, indent=4)
-    print(format_table(results))
+    print(format_ap_table({'AP': results}, first=''))
     print(f'results written to {args.out}')
     return 0
 

@@ -17,7 +17,7 @@ import argparse
 import sys
 from typing import List, Optional
 
-from posewarper.propagation import METHODS, MODEL_METHODS, propagate_annotations
+from posewarper.propagation import METHODS, check_method, propagate_annotations
 from posewarper.propagation.annotation_propagation import FRAME_SELECTIONS
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_args import finite_float, non_negative_int, positive_int, seed_int
@@ -64,8 +64,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--no-progress', action='store_true', help='hide the progress bar')
     add_debug_argument(parser)
     args = parser.parse_args(argv)
-    if args.method in MODEL_METHODS and not (args.config and args.checkpoint):
-        parser.error(f'--method {args.method} runs a model: give --config and --checkpoint')
+    check_method(args.method, args.config, args.checkpoint)
     return args
 
 

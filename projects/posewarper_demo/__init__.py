@@ -12,10 +12,10 @@ An application over the installed ``posewarper`` package (it finds the tiny conf
 from .pipeline import (CONFIGS, DEFAULT, PRETRAINED, QUICK, SCRATCH, DemoSettings, StageTimer,
                        config_file, demo_config, make_demo_data, propagate_and_score, test_model,
                        train_model)
-from .report import TARGETS, ap_table, check_targets, write_report, write_results
+from .report import TARGETS, check_targets, write_report, write_results
 
 __all__ = [
     'CONFIGS', 'DEFAULT', 'PRETRAINED', 'QUICK', 'SCRATCH', 'DemoSettings', 'StageTimer',
     'config_file', 'demo_config', 'make_demo_data', 'propagate_and_score', 'test_model',
-    'train_model', 'TARGETS', 'ap_table', 'check_targets', 'write_report', 'write_results'
+    'train_model', 'TARGETS', 'check_targets', 'write_report', 'write_results'
 ]

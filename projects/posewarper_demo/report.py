@@ -1,8 +1,8 @@
 """The demo's report: ``results.json`` and ``report.md`` (tables, targets, timings, commands)."""
 import math
-from typing import Dict, List, Optional
+from typing import Dict, List
 
-from posewarper.evaluation.functional import AP_KEYS
+from posewarper.evaluation.functional import AP_KEYS, ap_cells, format_ap_table, format_ap_value
 from posewarper.fileio import write_bytes_atomic, write_json_atomic
 
 #: the targets of the issue, checked on the default run (reported, never asserted)
@@ -15,21 +15,6 @@ TARGETS = (
 )
 
 
-def ap_table(rows: Dict[str, Dict[str, float]], first: str = 'method',
-             sd: Optional[Dict[str, Dict[str, float]]] = None) -> str:
-    """A markdown table: one row per entry, one column per PoseTrack AP key; with ``sd`` (same
-    shape) each cell reads ``mean ± sd``."""
-    lines = [f'| {first} | ' + ' | '.join(AP_KEYS) + ' |',
-             '|---|' + '---:|' * len(AP_KEYS)]
-    for name, values in rows.items():
-        cells = _ap_cells(values)
-        if sd is not None:
-            cells = [c if c == 'n/a' or e == 'n/a' else f'{c} ± {e}'
-                     for c, e in zip(cells, _ap_cells(sd.get(name)))]
-        lines.append(f'| {name} | ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines)
-
-
 def seeds_table(seed_tables: Dict[str, Dict[str, Dict[str, float]]], first: str,
                 key: str = 'Total') -> str:
     """A markdown table of one AP key: one row per entry, one column per seed."""
@@ -37,18 +22,9 @@ def seeds_table(seed_tables: Dict[str, Dict[str, Dict[str, float]]], first: str,
     lines = [f'| {first} ({key} AP) | ' + ' | '.join(f'seed {s}' for s in seeds) + ' |',
              '|---|' + '---:|' * len(seeds)]
     for row in next(iter(seed_tables.values())):
-        cells = [_cell(seed_tables[s][row][key]) for s in seeds]
+        cells = [format_ap_value(seed_tables[s][row][key]) for s in seeds]
         lines.append(f'| {row} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
-
-
-def _cell(value: Optional[float]) -> str:
-    return 'n/a' if value is None or math.isnan(value) else f'{value:.1f}'
-
-
-def _ap_cells(values: Optional[Dict[str, Optional[float]]]) -> List[str]:
-    """One table cell per AP key; ``n/a`` for NaN or None (no such joint or no such row)."""
-    return [_cell(None if values is None else values[k]) for k in AP_KEYS]
 
 
 def check_targets(results: dict) -> List[dict]:
@@ -82,7 +58,7 @@ def aggregation_by_frame_section(by_frame: Dict[str, dict]) -> List[str]:
     for kind, entry in by_frame.items():
         for model in ('single', 'temporal'):
             lines.append(f'| {kind} ({entry["frames"]}) | {model} | '
-                         + ' | '.join(_ap_cells(entry.get(model))) + ' |')
+                         + ' | '.join(ap_cells(entry.get(model))) + ' |')
     return lines + ['']
 
 
@@ -163,19 +139,19 @@ def write_report(results: dict, path: str, command: str, figures: Dict[str, str]
            f'From every {settings["label_interval"]}th frame of the test videos to the '
            f'±{settings["max_offset"]} frames around it; labelled frames keep their ground '
            'truth, as in the official evaluation.', '',
-           ap_table(results['propagation'], sd=sd['propagation']), '',
+           format_ap_table(results['propagation'], sd=sd['propagation']), '',
            seeds_table({k: v['propagation'] for k, v in seeds.items()}, 'method'), '']
     md += ['## Temporal pose aggregation (paper §4.3)', '',
            'Stage-1 model on each frame alone vs PoseWarper aggregating the ±2 window with the '
            'official weights (0.3, 0.25, 0.25, 0.1, 0.1), both with the mmengine test loop and '
            '`PoseTrackAPMetric` on every frame of the test videos.', '',
-           ap_table(results['aggregation'], 'model', sd=sd['aggregation']), '',
+           format_ap_table(results['aggregation'], 'model', sd=sd['aggregation']), '',
            seeds_table({k: v['aggregation'] for k, v in seeds.items()}, 'model'), '']
     if results.get('aggregation_official_scoring'):
         md += ['The same predictions with the official code\'s joint scores (heatmap maximum × '
                'person box score, no NMS; `PoseTrackAPMetric(scoring=\'official\')`) instead of '
                'MMPose\'s (heatmap maximum, people rescored and OKS-NMSed), mean over seeds:', '',
-               ap_table(results['aggregation_official_scoring'], 'model'), '']
+               format_ap_table(results['aggregation_official_scoring'], 'model'), '']
     md += aggregation_by_frame_section(results.get('aggregation_by_frame', {}))
     md += warp_recovery_section(results)
     md += ['## Data augmentation with pseudo-labels (paper Fig. 4a)', '']
@@ -185,7 +161,8 @@ def write_report(results: dict, path: str, command: str, figures: Dict[str, str]
                'GT (7x) (every frame), from the same initialisation, tested single-frame on the '
                'test videos. The two larger training sets are trained for as many iterations as '
                'GT (1x) (fewer epochs), not for as many epochs as in the paper.', '',
-               ap_table(results['augmentation'], 'training labels', sd=sd['augmentation']), '',
+               format_ap_table(results['augmentation'], 'training labels',
+                               sd=sd['augmentation']), '',
                seeds_table({k: v['augmentation'] for k, v in seeds.items()}, 'training labels'),
                '']
     else:

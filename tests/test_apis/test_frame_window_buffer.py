@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from posewarper.apis import FrameWindowBuffer, as_bboxes
+from posewarper.apis import FrameWindowBuffer
 
 
 def _frames(n):
@@ -49,13 +49,7 @@ def test_zero_weight_frames_are_not_in_the_window():
     assert [w.frame_idx for w in windows] == [0, 1, 2]
 
 
-def test_boxes_and_bad_frames():
-    img = np.zeros((10, 20, 3), np.uint8)
-    np.testing.assert_array_equal(as_bboxes(None, img), [[0, 0, 20, 10, 1]])
-    assert as_bboxes([], img).shape == (0, 5)
-    np.testing.assert_array_equal(as_bboxes([1, 2, 3, 4], img), [[1, 2, 3, 4, 1]])
-    with pytest.raises(ValueError, match='got shape'):
-        as_bboxes(np.zeros((2, 3)), img)
+def test_bad_frames():
     with pytest.raises(ValueError, match=r'img must be an \(H, W, C\) array'):
         FrameWindowBuffer().push(np.zeros((4, 4)))
     with pytest.raises(ValueError, match='must start with 0'):

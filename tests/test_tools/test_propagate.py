@@ -131,7 +131,8 @@ def _bad_cases(data: Path, ckpts, tmp_path: Path):
         'max_offset_zero': (base + ['--method', 'copy', '--max-offset', '0'], 1,
                             ['argument --max-offset: 0 is not >= 1']),
         'no_config': (base + ['--method', 'posewarper'], 1,
-                      ['--method posewarper runs a model: give --config and --checkpoint']),
+                      ['method posewarper runs a model: give its config and checkpoint '
+                       '(--config and --checkpoint)']),
         'single_frame_no_checkpoint': (base + ['--method', 'single-frame', '--config',
                                                str(TINY_STAGE1)], 1, ['--checkpoint']),
     }

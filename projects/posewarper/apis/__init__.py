@@ -8,7 +8,8 @@
   registered in MMPose's ``INFERENCERS`` (as ``'posewarper'`` and by class name);
 - :class:`MMPoseInferencer`: a drop-in for MMPose's that picks it for PoseWarper configs.
 """
-from .frame_window_buffer import FrameWindow, FrameWindowBuffer, as_bboxes
+from .bboxes import as_bboxes
+from .frame_window_buffer import FrameWindow, FrameWindowBuffer
 from .inference import (crop_heatmaps, heatmaps_to_image, images_to_inputs, init_model,
                         input_to_image)
 from .inferencers import MMPoseInferencer, PoseTracker, PoseWarperInferencer

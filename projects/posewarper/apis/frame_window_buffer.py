@@ -4,38 +4,9 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
-from ..datasets.frame_window import OFFICIAL_OFFSETS, OFFICIAL_WEIGHTS, check_frame_window
-
-
-def as_bboxes(bboxes: Optional[Union[np.ndarray, Sequence]], img: np.ndarray) -> np.ndarray:
-    """Person boxes as a ``(P, 5)`` float32 array ``x1, y1, x2, y2, score``.
-
-    Args:
-        bboxes (np.ndarray | Sequence, optional): ``(P, 4)`` or ``(P, 5)`` boxes, one box as a
-            flat list, an empty list (nobody), or ``None`` (the whole frame, score 1).
-        img (np.ndarray): The frame ``(H, W, C)``.
-
-    Returns:
-        np.ndarray: ``(P, 5)``; missing scores are 1.
-    """
-    if bboxes is None:
-        h, w = img.shape[:2]
-        return np.array([[0, 0, w, h, 1]], dtype=np.float32)
-    try:
-        boxes = np.asarray(bboxes, dtype=np.float32)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f'bboxes must be (P, 4) or (P, 5) arrays (x1, y1, x2, y2[, score]), '
-                         f'got {bboxes!r}: {e}') from None
-    if boxes.size == 0:
-        return np.zeros((0, 5), dtype=np.float32)
-    if boxes.ndim == 1:
-        boxes = boxes[None]
-    if boxes.ndim != 2 or boxes.shape[1] not in (4, 5):
-        raise ValueError(f'bboxes must be (P, 4) or (P, 5) arrays (x1, y1, x2, y2[, score]), '
-                         f'got shape {boxes.shape}')
-    if boxes.shape[1] == 4:
-        boxes = np.concatenate([boxes, np.ones((len(boxes), 1), np.float32)], axis=1)
-    return boxes
+from ..datasets.frame_window import (OFFICIAL_OFFSETS, OFFICIAL_WEIGHTS, check_frame_window,
+                                     clip_window)
+from .bboxes import as_bboxes
 
 
 @dataclass
@@ -143,13 +114,11 @@ class FrameWindowBuffer:
 
     def _release_next(self) -> FrameWindow:
         t = self._next
-        last = self._num_frames - 1
         weights: Dict[int, float] = {}
-        for offset, weight in zip(self.frame_offsets, self.frame_weights):
-            if weight == 0:
-                continue
-            j = min(max(t + offset, 0), last)
-            weights[j] = weights.get(j, 0.0) + weight
+        for offset, weight in zip(clip_window(t, self.frame_offsets, self._num_frames),
+                                  self.frame_weights):
+            if weight:
+                weights[t + offset] = weights.get(t + offset, 0.0) + weight
         frames = {j: self._frames[j] for j in sorted({t, *weights})}
         self._next += 1
         # Windows t' > t never read frames before t + 1 + min_offset.

@@ -35,10 +35,10 @@ from torch import Tensor
 
 from ..datasets.frame_window import OFFICIAL_OFFSETS, OFFICIAL_WEIGHTS
 from ..models.heads import PoseWarperHead
-from .frame_window_buffer import FrameWindow, FrameWindowBuffer, as_bboxes
+from .frame_window_buffer import FrameWindow, FrameWindowBuffer
 from .inference import crop_heatmaps
 
-__all__ = ['StreamingAggregator', 'StreamingResult', 'as_bboxes']
+__all__ = ['StreamingAggregator', 'StreamingResult']
 
 # A crop is identified by its frame index and its box (x1, y1, x2, y2).
 CropKey = Tuple[int, Tuple[float, float, float, float]]

@@ -12,7 +12,7 @@
 The methods and :func:`propagate_video` read frames only through a ``get_frame`` callable, so a
 demo can propagate poses in frames held in memory.
 """
-from .annotation_propagation import (METHODS, MODEL_METHODS, build_propagator,
+from .annotation_propagation import (METHODS, MODEL_METHODS, build_propagator, check_method,
                                      propagate_annotations, propagate_video, video_tasks)
 from .base import BasePropagator
 from .copy_propagator import CopyPropagator
@@ -25,7 +25,7 @@ from .writer import merge_output, per_video_documents, pseudo_annotation
 __all__ = [
     'BasePropagator', 'CopyPropagator', 'FarnebackPropagator', 'sample_bilinear', 'assign_sources',
     'check_max_offset', 'group_by_source', 'METHODS', 'MODEL_METHODS', 'build_propagator',
-    'propagate_annotations', 'propagate_video', 'video_tasks', 'FrameLoader', 'SparseVideo',
-    'annotation_to_pose', 'load_sparse_videos', 'FrameGetter', 'Pose', 'PropagationTask',
-    'TaskResult', 'merge_output', 'per_video_documents', 'pseudo_annotation'
+    'check_method', 'propagate_annotations', 'propagate_video', 'video_tasks', 'FrameLoader',
+    'SparseVideo', 'annotation_to_pose', 'load_sparse_videos', 'FrameGetter', 'Pose',
+    'PropagationTask', 'TaskResult', 'merge_output', 'per_video_documents', 'pseudo_annotation'
 ]

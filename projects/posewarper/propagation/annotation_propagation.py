@@ -46,6 +46,19 @@ FRAME_SELECTIONS = ('interval', 'official')
 CACHE_VERSION = 1
 
 
+def check_method(method: str, config: Optional[str], checkpoint: Optional[str]) -> None:
+    """Refuse an unknown method, or a model method without its config and checkpoint.
+
+    Raises:
+        ValueError: One line naming the method.
+    """
+    if method not in METHODS:
+        raise ValueError(f'unknown method {method!r}; choose from {METHODS}')
+    if method in MODEL_METHODS and (not config or not checkpoint):
+        raise ValueError(f'method {method} runs a model: give its config and checkpoint '
+                         '(--config and --checkpoint)')
+
+
 def build_propagator(method: str,
                      config: Optional[str] = None,
                      checkpoint: Optional[str] = None,
@@ -64,12 +77,9 @@ def build_propagator(method: str,
     Returns:
         BasePropagator: The method.
     """
-    if method not in METHODS:
-        raise ValueError(f'unknown method {method!r}; choose from {METHODS}')
+    check_method(method, config, checkpoint)
     if method not in MODEL_METHODS:
         return PROPAGATORS.build(dict(type=method))
-    if not config or not checkpoint:
-        raise ValueError(f'method {method} runs a model: give its config and checkpoint')
     from ..apis.inference import init_model
     model = init_model(config, checkpoint, device)
     return PROPAGATORS.build(dict(type=method, model=model, batch_size=batch_size))
@@ -178,10 +188,7 @@ def propagate_annotations(ann_file: str,
         ``propagated_frames`` and ``pseudo_labels``.
     """
     check_max_offset(max_offset)
-    if method not in METHODS:
-        raise ValueError(f'unknown method {method!r}; choose from {METHODS}')
-    if method in MODEL_METHODS and (not config or not checkpoint):
-        raise ValueError(f'method {method} runs a model: give its config and checkpoint')
+    check_method(method, config, checkpoint)
     if frame_selection not in FRAME_SELECTIONS:
         raise ValueError(f'frame_selection must be one of {FRAME_SELECTIONS}, '
                          f'got {frame_selection!r}')

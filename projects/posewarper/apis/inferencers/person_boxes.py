@@ -9,7 +9,7 @@ from mmpose.apis.inferencers.utils import default_det_models
 from mmpose.evaluation.functional import nms
 from mmpose.registry import DATASETS
 
-from ..frame_window_buffer import as_bboxes
+from ..bboxes import as_bboxes
 
 
 def default_detector_weights(cfg: Config) -> Optional[str]:

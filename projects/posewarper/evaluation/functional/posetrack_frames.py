@@ -3,17 +3,19 @@
 Step 1 of the AP protocol (see :mod:`.posetrack_ap`): every annotation is converted to the
 15-joint PoseTrack17 set (the ears are dropped, and ``head_bottom`` becomes joint 12, which poseval
 calls ``neck``). A joint stored as exactly ``(0, 0, 0)`` does not exist; all other joints exist
-whatever their visibility flag. Malformed content raises a :class:`ValueError` naming the file
-and the field.
+whatever their visibility flag. The document is validated by the one PoseTrack18 check,
+:func:`posewarper.fileio.check_posetrack_document`; only what the evaluation adds is checked
+here (the PT17 joints in the category, track ids below poseval's limit and unique per predicted
+frame, one video per file, the ignore-region polygons). Malformed content raises a
+:class:`ValueError` naming the file and the field.
 """
-import numbers
 import os.path as osp
 from collections import defaultdict
 from typing import Any, Dict, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
-from ...fileio import PT18_KEYPOINT_NAMES
+from ...fileio import PT18_KEYPOINT_NAMES, check_posetrack_document
 
 PT17_JOINT_NAMES: Tuple[str, ...] = (
     'right_ankle', 'right_knee', 'right_hip', 'left_hip', 'left_knee', 'left_ankle',
@@ -61,10 +63,6 @@ class Frame(NamedTuple):
 
 def fail(file: str, field: str, msg: str) -> ValueError:
     return ValueError(f'{file}: field "{field}": {msg}')
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def _float_array(values: Any, length: Optional[int] = None) -> Optional[np.ndarray]:
@@ -120,26 +118,18 @@ def _conversion_table(data: dict, file: str) -> _Table:
     return _Table(len(names), np.array(slots), np.array(joints))
 
 
-def _parse_person(ann: dict, table: _Table, file: str, is_gt: bool) -> Person:
-    """Convert one PT18 annotation into the PT17 joint set."""
-    kpts = _float_array(ann.get('keypoints'), 3 * table.num_kpts)
-    if kpts is None:
-        raise fail(file, 'keypoints',
-                   f'expected {3 * table.num_kpts} numbers ({table.num_kpts} keypoints x 3) '
-                   f'for the annotation of image {ann.get("image_id")!r}')
+def _parse_person(ann: dict, table: _Table, is_gt: bool) -> Person:
+    """Convert one PT18 annotation (checked by ``check_posetrack_document``) into the PT17
+    joint set."""
+    kpts = np.asarray(ann['keypoints'], dtype=np.float64)
     kpts = kpts.reshape(table.num_kpts, 3)[table.slots]  # (15, 3), in table order
 
     # Only the per-joint ``scores`` list ranks joints; the third keypoint column and the person
     # score are ignored. A missing or empty list gives every joint the fallback score.
     scores = ann.get('scores')
     score = np.full(NUM_JOINTS, MISSING_SCORE, dtype=np.float64)
-    if scores is not None and scores != []:
-        score_arr = _float_array(scores, table.num_kpts)
-        if score_arr is None:
-            raise fail(file, 'scores',
-                       f'expected an empty list or {table.num_kpts} numbers for the '
-                       f'annotation of image {ann.get("image_id")!r}')
-        score[table.joints] = score_arr[table.slots]
+    if scores:
+        score[table.joints] = np.asarray(scores, dtype=np.float64)[table.slots]
 
     xy = np.zeros((NUM_JOINTS, 2), dtype=np.float64)
     valid = np.zeros(NUM_JOINTS, dtype=bool)
@@ -150,10 +140,7 @@ def _parse_person(ann: dict, table: _Table, file: str, is_gt: bool) -> Person:
 
     head_box = None
     if is_gt and 'bbox_head' in ann:
-        box = _float_array(ann['bbox_head'], 4)
-        if box is None:
-            raise fail(file, 'bbox_head', 'expected [x, y, w, h]')
-        x1, y1, w, h = box.tolist()
+        x1, y1, w, h = (float(v) for v in ann['bbox_head'])
         # Corner computed as poseval's converter does (x + w), which may round differently
         # from using w directly.
         head_box = (x1, y1, x1 + w, y1 + h)
@@ -189,17 +176,8 @@ def parse_video(data: dict, file: str, is_gt: bool) -> List[Frame]:
     Returns:
         list[Frame]: One frame per entry of ``images``.
     """
-    if not isinstance(data, dict):
-        raise ValueError(f'{file}: expected a json object')
-    if 'annolist' in data:
-        raise fail(file, 'annolist', 'PoseTrack17 format is not supported; use PoseTrack18 '
-                   'per-video files (images/annotations/categories)')
-    images = data.get('images')
-    if not isinstance(images, list) or not all(isinstance(im, dict) for im in images):
-        raise fail(file, 'images', 'expected a list of objects')
-    anns = data.get('annotations')
-    if not isinstance(anns, list) or not all(isinstance(a, dict) for a in anns):
-        raise fail(file, 'annotations', 'expected a list of objects')
+    check_posetrack_document(data, file, 'gt' if is_gt else 'prediction')
+    images, anns = data['images'], data['annotations']
     table = _conversion_table(data, file)
 
     # poseval's converter keeps only the first video (by image folder) of a file; a file that
@@ -211,17 +189,8 @@ def parse_video(data: dict, file: str, is_gt: bool) -> List[Frame]:
     if len(folders) > 1:
         raise fail(file, 'images', f'images from several videos: {sorted(folders)}')
 
-    first_image: Dict[Any, dict] = {}
-    for im in images:
-        if not isinstance(im.get('id'), (numbers.Number, str)):
-            raise fail(file, 'images', f'an image has no number or string "id": {im.get("id")!r}')
-        first_image.setdefault(im['id'], im)
     by_image: Dict[Any, List[dict]] = defaultdict(list)
     for ann in anns:
-        if not isinstance(ann.get('image_id'), (numbers.Number, str)):
-            raise fail(file, 'image_id',
-                       f'an annotation has no number or string "image_id": '
-                       f'{ann.get("image_id")!r}')
         by_image[ann['image_id']].append(ann)
 
     frames = []
@@ -230,18 +199,16 @@ def parse_video(data: dict, file: str, is_gt: bool) -> List[Frame]:
         track_ids = []
         for ann in by_image.get(im['id'], []):
             track_id = ann.get('track_id')
-            if not is_number(track_id):
-                raise fail(file, 'track_id',
-                           f'missing or not a number in image {im["id"]!r}: {track_id!r}')
+            if track_id is None:
+                raise fail(file, 'track_id', f'missing in image {im["id"]!r}')
             if track_id >= MAX_TRACK_ID:
                 raise fail(file, 'track_id',
                            f'{track_id} in image {im["id"]!r} is not below {MAX_TRACK_ID}')
             track_ids.append(track_id)
-            persons.append(_parse_person(ann, table, file, is_gt))
+            persons.append(_parse_person(ann, table, is_gt))
         # poseval requires unique prediction track ids per frame (GT ids are not checked).
         if not is_gt and len(set(track_ids)) != len(track_ids):
             raise fail(file, 'track_id', f'duplicated track ids in image {im["id"]!r}')
-        # Duplicate image ids share the first image's ignore regions, as in poseval.
-        regions = _parse_regions(first_image[im['id']], file) if is_gt else []
+        regions = _parse_regions(im, file) if is_gt else []
         frames.append(Frame(persons, regions))
     return frames

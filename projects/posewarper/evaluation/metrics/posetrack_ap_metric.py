@@ -9,6 +9,7 @@ from mmpose.registry import METRICS
 
 from ...fileio import (coco_index, gt_dir_from_ann_file, load_posetrack_json, person_category,
                        posetrack_document, prediction_record, video_json_files, write_json_atomic)
+from ..functional.ap_table import format_ap_table
 from ..functional.posetrack_ap import AP_KEYS, compute_ap
 
 #: How predicted joints are scored for the AP (which ranks joints by their scores):
@@ -173,7 +174,6 @@ class PoseTrackAPMetric(CocoMetric):
         results = compute_ap(gt_videos, pred_videos, gt_paths, pred_paths)
 
         logger: MMLogger = MMLogger.get_current_instance()
-        header = ' | '.join(f'{k:>5}' for k in AP_KEYS)
-        row = ' | '.join(f'{results[k]:5.1f}' for k in AP_KEYS)
-        logger.info(f'PoseTrack AP ({len(gt_videos)} videos):\n{header}\n{row}')
+        logger.info(f'PoseTrack AP ({len(gt_videos)} videos):\n'
+                    + format_ap_table({'AP': results}, first=''))
         return [(k, results[k]) for k in AP_KEYS]
