@@ -29,6 +29,7 @@ import torch
 import torch.nn as nn
 from mmengine.runner.checkpoint import _load_checkpoint, _load_checkpoint_to_model
 
+from ..fileio import AtomicFile, commit_together
 from .mmpose0x import (convert_mmpose0x_state_dict, is_mmpose0x_state_dict, match_state_dict,
                        unwrap_checkpoint)
 from .official import convert_official_state_dict, is_official_state_dict
@@ -171,12 +172,16 @@ def _newer_torch_format(error: Exception) -> Optional[Tuple[int, int]]:
     return (int(found.group(1)), int(found.group(2))) if found else None
 
 
-def read_checkpoint(filename: str, map_location: str = 'cpu') -> Mapping:
+def read_checkpoint(filename: str, map_location: str = 'cpu',
+                    trust_pickle: bool = False) -> Mapping:
     """Read a checkpoint (path or URL, as mmengine does) under torch's safe unpickler.
 
     Args:
         filename (str): Local path, ``http(s)://`` URL or any prefix mmengine knows.
         map_location (str): Device of the tensors.
+        trust_pickle (bool): Where the safe unpickler refused what a real pickle holds, load
+            it with ``weights_only=False`` (runs pickled code: only for a trusted file). A
+            damaged file is refused either way.
 
     Returns:
         Mapping: The checkpoint object.
@@ -196,6 +201,9 @@ def read_checkpoint(filename: str, map_location: str = 'cpu') -> Mapping:
         raise ValueError(f'cannot read checkpoint {filename}: {e}') from e
     except Exception as e:  # torch and pickle raise many types for a damaged file
         refused = _refused_global(e)
+        if refused is not None and trust_pickle:
+            checkpoint = torch.load(filename, map_location=map_location, weights_only=False)
+            return _mapping(checkpoint, filename)
         if refused is not None:
             raise UnsafeCheckpointError(filename, refused) from e
         newer = _newer_torch_format(e)
@@ -205,9 +213,36 @@ def read_checkpoint(filename: str, map_location: str = 'cpu') -> Mapping:
                              f'{torch.__version__} reads up to version {newer[1]}; upgrade '
                              'torch, or load and re-save it with the torch that wrote it') from e
         raise ValueError(f'not a checkpoint (corrupt or truncated): {filename}') from e
+    return _mapping(checkpoint, filename)
+
+
+def _mapping(checkpoint: Any, filename: str) -> Mapping:
     if not isinstance(checkpoint, Mapping):
         raise ValueError(f'checkpoint {filename} holds no state dict')
     return checkpoint
+
+
+def stage_checkpoint(checkpoint: Mapping, path: str) -> AtomicFile:
+    """``torch.save`` to a temporary file beside ``path``; the caller commits (with
+    :func:`~posewarper.fileio.commit_together`) or discards it.
+
+    Saved through a file object: given a path, torch names the archive's folder after the
+    (random) temporary file, and equal checkpoints would be written as different bytes.
+    """
+    staged = AtomicFile(path)
+    try:
+        with open(staged.tmp, 'wb') as f:
+            torch.save(checkpoint, f)
+    except BaseException:
+        staged.discard()
+        raise
+    return staged
+
+
+def save_checkpoint_atomic(checkpoint: Mapping, path: str) -> None:
+    """``torch.save`` that never leaves a truncated file at ``path`` (nor replaces an earlier
+    one with it)."""
+    commit_together(stage_checkpoint(checkpoint, path))
 
 
 def load_pose_weights(model: nn.Module,

@@ -40,11 +40,12 @@ def is_mmpose0x_state_dict(state_dict: Mapping) -> bool:
     """Whether ``state_dict`` uses MMPose 0.x names (``neck.*`` of PoseWarper or
     ``keypoint_head.*``)."""
     return any(
-        _strip_wrapper(k).startswith(('keypoint_head.', ) + tuple(NECK_TO_HEAD))
+        strip_wrapper(k).startswith(('keypoint_head.', ) + tuple(NECK_TO_HEAD))
         for k in state_dict)
 
 
-def _strip_wrapper(key: str) -> str:
+def strip_wrapper(key: str) -> str:
+    """``key`` without the ``module.`` prefix of a model saved inside a wrapper (DataParallel)."""
     return key[len(_WRAPPER_PREFIX):] if key.startswith(_WRAPPER_PREFIX) else key
 
 
@@ -75,10 +76,10 @@ def convert_mmpose0x_state_dict(
         ValueError: If two input keys map to the same output key.
     """
     state_dict = unwrap_checkpoint(state_dict)
-    is_stage2 = any(_strip_wrapper(k).startswith(tuple(NECK_TO_HEAD)) for k in state_dict)
+    is_stage2 = any(strip_wrapper(k).startswith(tuple(NECK_TO_HEAD)) for k in state_dict)
 
     def renamed(key: str) -> Optional[str]:
-        new_key = _strip_wrapper(key)
+        new_key = strip_wrapper(key)
         for old, new in NECK_TO_HEAD.items():
             if new_key.startswith(old):
                 return new + new_key[len(old):]

@@ -28,7 +28,7 @@ import re
 from collections import OrderedDict
 from typing import Callable, Dict, List, Mapping, Tuple, Union
 
-from .mmpose0x import collect_renamed, unwrap_checkpoint
+from .mmpose0x import collect_renamed, strip_wrapper, unwrap_checkpoint
 
 _Repl = Union[str, Callable[['re.Match'], str]]
 
@@ -60,18 +60,13 @@ POSEWARPER_TO_OFFICIAL: Tuple[Tuple[str, _Repl], ...] = (
     (r'^head\.deform_conv_layers\.([0-9]+)\.', lambda m: f'deform_conv{int(m.group(1)) + 1}.'),
 )
 
-_WRAPPER_PREFIX = 'module.'
 _OUR_PREFIXES = ('backbone.', 'neck.', 'head.', 'keypoint_head.', 'data_preprocessor.')
-
-
-def _strip_wrapper(key: str) -> str:
-    return key[len(_WRAPPER_PREFIX):] if key.startswith(_WRAPPER_PREFIX) else key
 
 
 def is_official_state_dict(state_dict: Mapping) -> bool:
     """Whether ``state_dict`` uses the official layout: the HRNet stem and ``final_layer`` at top
     level, and no key under MMPose's module names (``backbone.``, ``head.`` ...)."""
-    keys = [_strip_wrapper(k) for k in state_dict]
+    keys = [strip_wrapper(k) for k in state_dict]
     return ('conv1.weight' in keys and 'final_layer.weight' in keys
             and not any(k.startswith(_OUR_PREFIXES) for k in keys))
 
@@ -104,7 +99,7 @@ def convert_official_state_dict(
         ValueError: If two input keys map to the same output key.
     """
     return collect_renamed(unwrap_checkpoint(state_dict),
-                           lambda key: _rename(_strip_wrapper(key), OFFICIAL_TO_POSEWARPER))
+                           lambda key: _rename(strip_wrapper(key), OFFICIAL_TO_POSEWARPER))
 
 
 def to_official_state_dict(state_dict: Mapping) -> 'OrderedDict[str, object]':

@@ -9,11 +9,8 @@ import os.path as osp
 import subprocess
 from typing import Any, Dict, Optional
 
-import torch
-
-from ..fileio import AtomicFile, dumps_json, sha256_file
-from ..fileio.deferred_signals import deferred_signals
-from .checkpoint import read_checkpoint
+from ..fileio import AtomicFile, commit_together, dumps_json, sha256_file
+from .checkpoint import read_checkpoint, stage_checkpoint
 
 #: meta entries of an mmengine checkpoint kept in the published one
 KEPT_META = ('epoch', 'iter', 'seed', 'experiment_name', 'mmengine_version', 'dataset_meta',
@@ -56,12 +53,8 @@ def publish_checkpoint(src: str, dst: str, fp16: bool = False,
     meta = {k: v for k, v in (ckpt.get('meta') or {}).items() if k in KEPT_META}
     # both files are staged, then committed together with the signals held back: a failure or
     # an interrupt leaves the old pair (or nothing), never a checkpoint without its sidecar
-    weights, sidecar_file = AtomicFile(dst), None
+    weights, sidecar_file = stage_checkpoint(dict(meta=meta, state_dict=state), dst), None
     try:
-        # to a file object: given a path, torch names the archive's folder after the (random)
-        # temporary file, and two runs would publish different bytes and sha256
-        with open(weights.tmp, 'wb') as f:
-            torch.save(dict(meta=meta, state_dict=state), f)
         sidecar = dict(
             file=osp.basename(dst), sha256=sha256_file(weights.tmp),
             bytes=osp.getsize(weights.tmp), dtype='float16' if fp16 else 'as trained',
@@ -72,11 +65,10 @@ def publish_checkpoint(src: str, dst: str, fp16: bool = False,
         sidecar_file = AtomicFile(osp.splitext(dst)[0] + '.json')
         with open(sidecar_file.tmp, 'wb') as f:
             f.write(data)
-        with deferred_signals():
-            weights.commit()
-            sidecar_file.commit()
-    finally:
-        weights.discard()
-        if sidecar_file is not None:
-            sidecar_file.discard()
+    except BaseException:
+        for staged in (weights, sidecar_file):
+            if staged is not None:
+                staged.discard()
+        raise
+    commit_together(weights, sidecar_file)
     return sidecar
