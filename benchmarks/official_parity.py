@@ -58,7 +58,7 @@ from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 
 import posewarper  # noqa: F401  (registers the PoseWarper modules)
-from posewarper.models.utils import crop_heatmaps
+from posewarper.apis import crop_heatmaps
 from posewarper.utils import load_pose_weights, to_official_state_dict
 from posewarper.utils.official import OFFICIAL_TO_POSEWARPER, _rename
 

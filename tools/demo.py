@@ -22,22 +22,15 @@ models and predictions to ``--work-dir/seed_<seed>``. Example::
     python tools/demo.py --quick         # a minute or two: checks every stage and output
 """
 import argparse
-import os
 import os.path as osp
 import shlex
 import sys
-import time
 from typing import List, Optional
 
 from posewarper.fileio import check_output_path
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
-from posewarper_demo import (DEFAULT, PRETRAINED, QUICK, SCRATCH, StageTimer, check_targets,
-                             figures, write_report, write_results)
-from posewarper_demo.experiment import run_seed, seed_figures, stage_commands
-from posewarper_demo.seeds import TABLES, summarise_seeds
-
-OFFICIAL = 'aggregation_official_scoring'
-RECOVERY = 'warp_recovery'
+from posewarper_demo import DEFAULT, PRETRAINED, QUICK, SCRATCH
+from posewarper_demo.run import run_demo
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -79,51 +72,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     stage2_init = osp.abspath(args.stage2_init) if args.stage2_init else None
     if stage2_init is not None and not osp.isfile(stage2_init):
         raise FileNotFoundError(f'--stage2-init: no such checkpoint: {args.stage2_init}')
-    work = osp.abspath(args.work_dir)
-    check_output_path(work, '--work-dir', folder=True)
-    os.makedirs(work, exist_ok=True)
-    timer = StageTimer()
-    start = time.perf_counter()
-
-    runs = {}
-    for seed in args.seeds:
-        runs[str(seed)] = run_seed(osp.join(work, f'seed_{seed}'), settings, seed, stage1_init,
-                                   args.augmentation, timer, stage2_init=stage2_init)
-        runs[str(seed)]['targets'] = check_targets(runs[str(seed)])
-    first = next(iter(runs.values()))
-    summary = summarise_seeds(runs, tables=TABLES + (OFFICIAL, RECOVERY))
-    by_frame = summarise_seeds({k: v['aggregation_by_frame'] for k, v in runs.items()},
-                               tables=('defocused', 'sharp'))['mean']
-    for kind in by_frame:
-        by_frame[kind]['frames'] = sum(v['aggregation_by_frame'][kind]['frames']
-                                       for v in runs.values())
-
-    with timer.stage('figures'):
-        fig = {'Bar plot of the tables (mean over seeds)': osp.basename(figures.plot_tables(
-            {'Table 1: propagation (±3 from every 7th frame)': summary['mean']['propagation'],
-             'Aggregation: single frame vs ±2 temporal': summary['mean']['aggregation'],
-             'Fig. 4a: augmentation with pseudo-labels': summary['mean']['augmentation']},
-            osp.join(work, 'tables.png')))}
-        fig.update(seed_figures(first, settings, work))
-
-    timer.seconds['total'] = round(time.perf_counter() - start, 2)
-    results = dict(
-        quick=args.quick, stage1_init=stage1_init, stage2_init=stage2_init,
-        settings=settings.as_dict(), **summary['mean'],
-        sd={table: summary['sd'][table] for table in TABLES + (RECOVERY, )},
-        aggregation_by_frame=by_frame, offsets_vs_flow=first['offsets_vs_flow'],
-        seeds={k: {key: v[key] for key in ('propagation', 'aggregation', 'augmentation',
-                                           'aggregation_official_scoring',
-                                           'aggregation_by_frame', RECOVERY, 'targets')}
-               for k, v in runs.items()},
-        seconds=timer.seconds)
-    results['targets'] = check_targets(results)
-    results['commands'] = stage_commands(osp.join(args.work_dir, f'seed_{args.seeds[0]}'),
-                                         args.seeds[0], settings, first['iters'])
-    write_results(results, osp.join(work, 'results.json'))
-    write_report(results, osp.join(work, 'report.md'), command, fig)
+    check_output_path(osp.abspath(args.work_dir), '--work-dir', folder=True)
+    results = run_demo(args.work_dir, settings, args.seeds, stage1_init, stage2_init,
+                       args.augmentation, args.quick, command)
     print(f'\nreport: {osp.join(args.work_dir, "report.md")} '
-          f'(total {timer.seconds["total"]:.0f} s)')
+          f'(total {results["seconds"]["total"]:.0f} s)')
     for t in results['targets']:
         op = '>' if t['target'] == 0 else '>='
         print(f'target {t["row"]} {op} {t["baseline"]} + {t["target"]:g} (mean over seeds): '

@@ -7,12 +7,14 @@ Each run is one point: x the fine-tuned stage 1's single-frame test AP, y the ma
 ``posewarper_demo.seeds.MARGINS`` (mean ± sd over the run's seeds). docs/demo.md shows it.
 """
 import argparse
+import math
 import sys
 
 from mmengine.fileio import load
 
-from posewarper.fileio import check_output_path, write_json_atomic
+from posewarper.fileio import atomic_output, write_json_atomic
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
+from posewarper.utils.cli_guards import Input, Output, guard_outputs
 from posewarper_demo.figures import plot_stage1_curve
 from posewarper_demo.seeds import seed_margins
 
@@ -27,19 +29,36 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _margins(path: str) -> dict:
+    """The margins of one demo run's ``results.json``, or one line saying it is not one."""
+    results = load(path)
+    try:
+        margins = seed_margins(results)
+    except (KeyError, TypeError, AttributeError, IndexError) as e:
+        raise ValueError(f'{path}: not a demo results.json (no {e})') from None
+    for name, value in margins.items():
+        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in value['seeds']):
+            raise ValueError(f'{path}: {name}: expected finite numbers per seed, got '
+                             f'{value["seeds"]}')
+    return margins
+
+
 @cli_main
 def main(argv=None) -> int:
     args = parse_args(argv)
-    points = {}
+    runs = {}
     for item in args.runs:
         label, sep, path = item.partition('=')
         if not sep or not label or not path:
             raise ValueError(f'{item!r}: expected LABEL=RESULTS.json')
-        points[label] = seed_margins(load(path))
-    check_output_path(args.out, '--out')
-    plot_stage1_curve(points, args.out)
-    if args.json:
-        write_json_atomic(args.json, points, indent=2)
+        runs[label] = path
+    inputs = [Input(path, f'results of {label!r}') for label, path in runs.items()]
+    with guard_outputs([Output(args.out, '--out'), Output(args.json or '', '--json')], inputs):
+        points = {label: _margins(path) for label, path in runs.items()}
+        with atomic_output(args.out) as tmp:  # keeps the extension: matplotlib formats by it
+            plot_stage1_curve(points, tmp)
+        if args.json:
+            write_json_atomic(args.json, points, indent=2)
     for label, p in points.items():
         print(f'{label}: stage 1 {p["stage1_ap"]["mean"]:.1f} AP; ' + '; '.join(
             f'{name} {v["mean"]:+.1f} ± {v["sd"]:.1f}' for name, v in p.items()

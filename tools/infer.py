@@ -20,7 +20,7 @@ import sys
 from typing import List, Optional, Tuple
 
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
-from posewarper.utils.cli_args import finite_float, non_negative_int, positive_int, unit_float
+from posewarper.utils.cli_args import drawing_size, finite_float, unit_float, window_half_width
 from posewarper.utils.cli_guards import (Input, Output, check_device, guard_outputs,
                                          inference_outputs)
 
@@ -55,7 +55,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     # call args
     parser.add_argument(
         '--temporal-window',
-        type=non_negative_int,
+        type=window_half_width,
         help="aggregate offsets -k..k (0: single frame); default: the config's test window "
         '(the PoseWarper configs: k=2 with the official weights 0.3/0.25/0.25/0.1/0.1)')
     parser.add_argument(
@@ -82,9 +82,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--kpt-thr', type=unit_float, default=0.3, help='keypoints drawn above it')
     parser.add_argument(
-        '--radius', type=positive_int, default=3, help='keypoint radius of the drawing')
+        '--radius', type=drawing_size, default=3, help='keypoint radius of the drawing')
     parser.add_argument(
-        '--thickness', type=positive_int, default=1, help='link thickness of the drawing')
+        '--thickness', type=drawing_size, default=1, help='link thickness of the drawing')
     parser.add_argument(
         '--skeleton-style', default='mmpose', choices=['mmpose', 'openpose'], help='skeleton')
     parser.add_argument(

@@ -17,7 +17,7 @@ import sys
 from typing import Dict, List, Optional, Tuple
 
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
-from posewarper.utils.cli_args import finite_float, non_negative_int, positive_int, unit_float
+from posewarper.utils.cli_args import drawing_size, finite_float, unit_float, window_half_width
 from posewarper.utils.cli_guards import Input, guard_outputs, inference_outputs
 
 #: MMPose's defaults of the prediction filters, and those of its bottom-up models.
@@ -58,7 +58,7 @@ def _add_init_args(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_call_args(parser: argparse.ArgumentParser, filters: Dict[str, object]) -> None:
-    parser.add_argument('--temporal-window', type=non_negative_int, default=None,
+    parser.add_argument('--temporal-window', type=window_half_width, default=None,
                         help='aggregate the offsets -k..k (0: single frame); default: the '
                         "config's test window (±2 for the PoseWarper configs)")
     parser.add_argument('--frame-weights', type=finite_float(0.0), nargs='+', default=None,
@@ -83,9 +83,9 @@ def _add_call_args(parser: argparse.ArgumentParser, filters: Dict[str, object]) 
     parser.add_argument('--disable-rebase-keypoint', action='store_true', default=False,
                         help='3D only (MMPose)')
     parser.add_argument('--num-instances', type=int, default=1, help='3D only (MMPose)')
-    parser.add_argument('--radius', type=positive_int, default=3,
+    parser.add_argument('--radius', type=drawing_size, default=3,
                         help='keypoint radius of the drawing')
-    parser.add_argument('--thickness', type=positive_int, default=1,
+    parser.add_argument('--thickness', type=drawing_size, default=1,
                         help='link thickness of the drawing')
     parser.add_argument('--skeleton-style', default='mmpose', type=str,
                         choices=['mmpose', 'openpose'], help='skeleton style')

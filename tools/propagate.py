@@ -14,9 +14,11 @@ poses propagated to the ±3 nearest frames, scored against the full ground truth
 See docs/propagation.md for the methods, the protocol and the output format.
 """
 import argparse
+import os.path as osp
 import sys
 from typing import List, Optional
 
+from posewarper.fileio import gt_dir_from_ann_file
 from posewarper.propagation import METHODS, check_method, propagate_annotations
 from posewarper.propagation.annotation_propagation import FRAME_SELECTIONS
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
@@ -74,9 +76,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     check_device(args.device)
     outputs = [Output(args.out, '--out'), Output(args.out + '.parts', 'cache folder', folder=True),
                Output(args.per_video_dir or '', '--per-video-dir', folder=True, replaced=True)]
-    # the frames under --data-root are read by name (.jpg), never written: not an input folder
-    inputs = [Input(args.ann_file, '--ann-file'),
-              Input(args.config or '', '--config'), Input(args.checkpoint or '', '--checkpoint')]
+    # the frames read are checked against the outputs once the annotations name them
+    # (propagate_annotations); the per-video GT beside the annotations is an input too: a
+    # later evaluation would score the predictions against themselves
+    gt_dir = gt_dir_from_ann_file(args.ann_file)
+    inputs = [Input(args.ann_file, '--ann-file'), Input(args.config or '', '--config'),
+              Input(args.checkpoint or '', '--checkpoint'),
+              Input(gt_dir if osp.isdir(gt_dir) else '', 'per-video GT folder of --ann-file')]
     with guard_outputs(outputs, inputs):
         summary = _propagate(args)
     _report(args, summary)

@@ -12,9 +12,10 @@ import json
 import os.path as osp
 import sys
 
+from posewarper.fileio import dumps_json
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
-from posewarper.utils.publish import git_commit, publish_checkpoint
+from posewarper.utils.publish import SIDECAR_KEYS, git_commit, publish_checkpoint
 
 
 def parse_info(items) -> dict:
@@ -23,10 +24,16 @@ def parse_info(items) -> dict:
         key, sep, value = item.partition('=')
         if not sep or not key:
             raise ValueError(f'--info {item!r}: expected KEY=VALUE')
+        if key in SIDECAR_KEYS:
+            raise ValueError(f'--info {key}: the sidecar sets {key} itself; choose another key')
         try:
             info[key] = json.loads(value)
         except json.JSONDecodeError:
             info[key] = value
+        try:
+            dumps_json(info[key])
+        except ValueError:  # json.loads reads NaN and Infinity, which strict json refuses
+            raise ValueError(f'--info {item!r}: NaN and infinity are not accepted') from None
     return info
 
 

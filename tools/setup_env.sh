@@ -49,10 +49,11 @@ else
     $PIP install "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION"
 fi
 
-# setuptools<81: mmcv's setup.py and openmim import pkg_resources (removed in 81);
-# >=77.0.3 is torch's own requirement.
-step "build tools (setuptools<81, wheel, ninja, cython, numpy) and test tools"
-$PIP install -q "setuptools>=77.0.3,<81" wheel ninja cython numpy pytest hypothesis flake8 isort yapf
+# setuptools<80: mmcv's setup.py and openmim import pkg_resources (removed in 81), and from
+# 80 on importing it prints a UserWarning on stderr (mmengine imports it), which would come
+# before every tool's one-line error; >=77.0.3 is torch's own requirement.
+step "build tools (setuptools<80, wheel, ninja, cython, numpy) and test tools"
+$PIP install -q "setuptools>=77.0.3,<80" wheel ninja cython numpy pytest hypothesis flake8 isort yapf
 
 if have mmengine "$MMENGINE_VERSION"; then
     step "mmengine $MMENGINE_VERSION already installed"

@@ -5,6 +5,7 @@ Same flags as MMPose's ``tools/test.py``; the runner is chosen as in ``tools/tra
 ``tools/dist_test.sh`` or ``tools/slurm_test.sh``.
 """
 import argparse
+import math
 import os
 import os.path as osp
 import sys
@@ -19,8 +20,8 @@ from posewarper.utils.checkpoint_match import check_checkpoint_for_config
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_args import non_negative_float, positive_int
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
-from posewarper.utils.config_check import (CfgOptionsAction, config_build_errors, load_config,
-                                           merge_cfg_options)
+from posewarper.utils.config_check import (CfgOptionsAction, check_data_files, config_build_errors,
+                                           config_inputs, load_config, merge_cfg_options)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -81,6 +82,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         hooks.visualization.out_dir = args.show_dir
         hooks.visualization.interval = args.interval
 
+    if args.out is not None and not args.out.endswith(METRICS_FORMATS):
+        raise ValueError(f'--out must name a {"/".join(METRICS_FORMATS)} file, got {args.out}')
     if args.dump is not None:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--dump must name a .pkl file, got {args.dump}')
@@ -92,6 +95,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return merge_cfg_options(cfg, args.cfg_options, args.config)
 
 
+#: the formats mmengine.dump writes, by extension
+METRICS_FORMATS = ('.json', '.yaml', '.yml', '.pkl', '.pickle')
+
+
 class SaveMetricsHook(Hook):
     """Write the test metrics of rank 0 to a file (``--out``), atomically."""
 
@@ -100,6 +107,9 @@ class SaveMetricsHook(Hook):
 
     def after_test_epoch(self, runner, metrics=None) -> None:
         if metrics is not None and runner.rank == 0:
+            # an undefined AP (a joint without GT) is NaN, which strict json has not: null
+            metrics = {k: None if isinstance(v, float) and math.isnan(v) else v
+                       for k, v in metrics.items()}
             with atomic_output(self.out_file) as tmp:  # keeps the extension: format by it
                 mmengine.dump(metrics, tmp)
 
@@ -111,7 +121,11 @@ def outputs_and_inputs(cfg: Config, args: argparse.Namespace) -> tuple:
                       "work dir's copy of the config"),
                Output(args.out or '', '--out'), Output(args.dump or '', '--dump'),
                Output(args.show_dir or '', '--show-dir', folder=True)]
-    return outputs, [Input(args.config, 'config'), Input(args.checkpoint, 'checkpoint')]
+    dataset = cfg.test_dataloader.dataset
+    images = osp.join(dataset.get('data_root', ''), dataset.get('data_prefix', {}).get('img', ''))
+    return outputs, config_inputs(args.config) + [
+        Input(args.checkpoint, 'checkpoint'),
+        Input(images if dataset.get('data_root') and osp.isdir(images) else '', 'test images')]
 
 
 @cli_main
@@ -124,6 +138,7 @@ def main(argv=None) -> None:
         # exists: mmengine would load it non-strictly, leaving missing layers random
         check_checkpoint_for_config(cfg, args.checkpoint, args.config,
                                     non_strict=args.non_strict)
+        check_data_files(cfg, args.config, ['test'])
         try:
             with config_build_errors(args.config):
                 runner = build_runner(cfg)

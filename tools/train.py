@@ -9,7 +9,9 @@ GPUs and gloo on CPUs. Launch several processes with ``tools/dist_train.sh`` (to
 import argparse
 import os
 import os.path as osp
+import re
 import sys
+from typing import Optional
 
 from mmengine.config import Config, ConfigDict
 from mmengine.runner.checkpoint import find_latest_checkpoint
@@ -19,8 +21,8 @@ from posewarper.utils.checkpoint_match import check_checkpoint_for_config
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_args import non_negative_float, positive_int
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
-from posewarper.utils.config_check import (CfgOptionsAction, config_build_errors, load_config,
-                                           merge_cfg_options)
+from posewarper.utils.config_check import (CfgOptionsAction, check_data_files, config_build_errors,
+                                           config_inputs, load_config, merge_cfg_options)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -75,6 +77,19 @@ def parse_args(argv=None) -> argparse.Namespace:
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
+
+
+def check_not_overwritten(checkpoint: Optional[str], work_dir: str) -> None:
+    """Refuse a checkpoint to load from that the run would overwrite or delete: one of the work
+    dir's own checkpoints (``epoch_N.pth``, ``iter_N.pth``, ``best_*.pth``)."""
+    if not checkpoint or '://' in checkpoint:
+        return
+    path, folder = osp.realpath(checkpoint), osp.realpath(work_dir)
+    if (osp.dirname(path) == folder
+            and re.fullmatch(r'(epoch|iter)_\d+\.pth|best_.*\.pth', osp.basename(path))):
+        raise ValueError(f'--load-from {checkpoint} is a checkpoint of the work dir {work_dir}, '
+                         'which this run writes (and prunes): copy it elsewhere first, or '
+                         'continue that run with --resume')
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
@@ -142,15 +157,18 @@ def main(argv=None) -> None:
     outputs = [Output(cfg.work_dir, 'work dir', folder=True),
                Output(osp.join(cfg.work_dir, osp.basename(args.config)),
                       "work dir's copy of the config")]
+    inputs = config_inputs(args.config)
+    if not cfg.get('resume'):  # resuming reads a checkpoint of the work dir on purpose
+        inputs.append(Input(checkpoint or '', 'checkpoint to load from'))
+        check_not_overwritten(checkpoint, cfg.work_dir)
     # the ranks of a distributed run share the work dir: the first one locks it
-    with guard_outputs(outputs, [Input(args.config, 'config'),
-                                 Input(checkpoint or '', 'checkpoint')],
-                       lock=launcher_rank(args.launcher) == 0):
+    with guard_outputs(outputs, inputs, lock=launcher_rank(args.launcher) == 0):
         # checked before the runner (and its work dir) exists; mmengine would load non-strictly
         if checkpoint:
             check_checkpoint_for_config(cfg, checkpoint, args.config,
                                         training=not cfg.get('resume'),
                                         non_strict=args.non_strict)
+        check_data_files(cfg, args.config, ['train'] + (['val'] if cfg.get('val_cfg') else []))
         try:
             with config_build_errors(args.config):
                 runner = build_runner(cfg)

@@ -5,6 +5,7 @@ An application over the installed ``posewarper`` package (it finds the tiny conf
 
 - :mod:`.pipeline`: the stages (data, training, testing, propagation and scoring);
 - :mod:`.experiment`: one seed's run of every experiment;
+- :mod:`.run`: a whole run (every seed, the summary, figures and report);
 - :mod:`.seeds`: mean and standard deviation over seeds;
 - :mod:`.report`: ``results.json`` and ``report.md``;
 - :mod:`.figures`: bar plots, the side-by-side pose video, learned offsets vs optical flow.

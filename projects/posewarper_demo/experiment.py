@@ -158,7 +158,7 @@ def offsets_figure(data: str, gt: dict, s: DemoSettings, config: str, checkpoint
     labelled frame A to B = A + max_offset."""
     import cv2
 
-    from posewarper.propagation.model_loading import init_pose_model
+    from posewarper.apis import init_model
     from posewarper_synthetic import KEYPOINT_NAMES
     images = sorted(gt['images'], key=lambda img: img['file_name'])
     video = osp.dirname(images[0]['file_name'])
@@ -173,7 +173,7 @@ def offsets_figure(data: str, gt: dict, s: DemoSettings, config: str, checkpoint
     kp_b = np.asarray(ann_b['keypoints'], dtype=np.float64).reshape(-1, 3)
     valid = (kp_a != 0).any(1) & (kp_b != 0).any(1)
     x, y, w, h = ann_a['bbox']
-    model = init_pose_model(config, checkpoint, 'cpu')
+    model = init_model(config, checkpoint, 'cpu')
     read = lambda img: cv2.imread(osp.join(data, img['file_name']), cv2.IMREAD_COLOR)  # noqa
     return figures.offsets_vs_flow(model, read(img_a), read(img_b),
                                    np.array([x, y, x + w, y + h]), kp_a[:, :2], kp_b[:, :2],

@@ -117,9 +117,9 @@ def test_pooled_over_videos_not_averaged():
     # be 100 and 0 (mean 50); pooled: ranked [FP, TP] with 2 GT -> precision [0, 1/2],
     # recall [0, 1/2] -> AP = 1/2 * 1/2 = 25.
     gt = [[person(joints_at(0))]]
-    res = compute_ap({'a.json': video(gt), 'b.json': video(gt)},
-                     {'a.json': video([[person(joints_at(0), 0.5)]]),
-                      'b.json': video([[person(joints_at(5000), 0.9)]])})
+    res = compute_ap({'a.json': video(gt, name='a'), 'b.json': video(gt, name='b')},
+                     {'a.json': video([[person(joints_at(0), 0.5)]], name='a'),
+                      'b.json': video([[person(joints_at(5000), 0.9)]], name='b')})
     assert res == {k: 25.0 for k in AP_KEYS}
 
 
@@ -341,6 +341,6 @@ def test_exact_score_ties():
     # Video a holds the TP, video b the FP, 2 GT in all: ranked [a: TP, b: FP] ->
     # precision [1, 1/2], recall [1/2, 1/2] -> AP = 1/2 (ranked [FP, TP] it would be 25).
     gts = [[person(gt)]]
-    res = compute_ap({'a.json': video(gts), 'b.json': video(gts)},
-                     {'a.json': video([[tp]]), 'b.json': video([[fp]])})
+    res = compute_ap({'a.json': video(gts, name='a'), 'b.json': video(gts, name='b')},
+                     {'a.json': video([[tp]], name='a'), 'b.json': video([[fp]], name='b')})
     assert res['Total'] == 50.0

@@ -113,6 +113,10 @@ def _runs(case: str, data: Path, tmp: Path) -> List[Tuple[str, List[str]]]:
         return [_propagate(_edit_annotations(data, tmp, ann_edits[case]), tmp)]
     ann = data / 'annotations' / 'posetrack18_val.json'
     new_kinds = _new_kind_runs(case, data, tmp)
+    if new_kinds is None:
+        new_kinds = _overlap_runs(case, data, tmp)
+    if new_kinds is None:
+        new_kinds = _config_and_file_runs(case, data, tmp)
     if new_kinds is not None:
         return new_kinds
     if case == 'root-is-a-list':
@@ -234,6 +238,73 @@ def _new_kind_runs(case: str, data: Path, tmp: Path):
             extra = ['--cfg-options', 'train_cfg.max_epochs=four']
         config.write_text(text)
         return [('train', [str(config), '--work-dir', str(tmp / 'out' / 'work')] + extra)]
+    return None
+
+
+def _overlap_runs(case: str, data: Path, tmp: Path):
+    """Outputs that would replace an input the tool reads, or another of its outputs."""
+    ann = data / 'annotations' / 'posetrack18_val.json'
+    if case == 'output-inside-a-replaced-output':
+        return [_propagate(ann, tmp, '--per-video-dir', str(tmp / 'out'))]  # --out in it
+    if case == 'output-over-a-frame':
+        frame = data / 'images' / 'val' / '000001_synth' / '000003.jpg'
+        return [('propagate', ['--ann-file', str(ann), '--data-root', str(data), '--method',
+                               'farneback', '--label-interval', '7', '--out', str(frame),
+                               '--no-progress'])]
+    if case == 'per-video-dir-over-the-gt':
+        return [_propagate(ann, tmp, '--per-video-dir', str(data / 'annotations' / 'val'))]
+    if case == 'show-dir-in-the-test-images':
+        return [('test', [str(TINY_STAGE1), str(data / 'stage1.pth'), '--work-dir',
+                          str(tmp / 'out' / 'work'), '--show-dir',
+                          str(data / 'images' / 'val' / '000001_synth'), '--cfg-options',
+                          f'test_dataloader.dataset.data_root={data}/'])]
+    if case == 'load-from-its-own-work-dir':
+        work = tmp / 'in' / 'work'
+        work.mkdir(parents=True)
+        (work / 'epoch_1.pth').write_bytes((data / 'stage1.pth').read_bytes())
+        return [('train', [str(TINY_STAGE1), '--work-dir', str(work), '--load-from',
+                           str(work / 'epoch_1.pth')])]
+    if case == 'work-dir-over-a-base-config':
+        (tmp / 'in' / 'exp').mkdir(parents=True)
+        (tmp / 'in' / 'base').mkdir()
+        (tmp / 'in' / 'base' / 'model.py').write_text(f"_base_ = ['{TINY_STAGE1}']\n")
+        (tmp / 'in' / 'exp' / 'model.py').write_text("_base_ = ['../base/model.py']\n")
+        return [('train', [str(tmp / 'in' / 'exp' / 'model.py'), '--work-dir',
+                           str(tmp / 'in' / 'base')])]
+    return None
+
+
+def _config_and_file_runs(case: str, data: Path, tmp: Path):
+    """Config keys mmengine checks late, and files that are not what they claim."""
+    work = ['--work-dir', str(tmp / 'out' / 'work')]
+    if case == 'config-misspelt-loop-keyword':
+        return [('train', [str(TINY_STAGE1), '--cfg-options', 'train_cfg.max_epoch=1'] + work)]
+    if case == 'config-missing-ann-file':
+        return [('train', [str(TINY_STAGE1), '--cfg-options',
+                           f'train_dataloader.dataset.data_root={tmp}/nowhere/'] + work)]
+    if case == 'metrics-out-format':
+        return [('test', [str(TINY_STAGE1), str(data / 'stage1.pth'), '--out',
+                          str(tmp / 'out' / 'metrics.txt')] + work)]
+    if case == 'same-video-twice':
+        argv = _eval_dirs(tmp)
+        twin = json.loads((tmp / 'in' / 'gt' / 'v.json').read_text())
+        for image in twin['images']:
+            image['vid_id'] = '9'
+        (tmp / 'in' / 'gt' / 'w.json').write_text(json.dumps(twin))
+        (tmp / 'in' / 'pred' / 'w.json').write_bytes((tmp / 'in' / 'pred' / 'v.json').read_bytes())
+        return [('eval_posetrack', argv + ['--out', str(tmp / 'out' / 'ap.json')])]
+    if case == 'repeated-gt-annotation-id':
+        def repeat(doc):
+            doc['annotations'][0]['id'] = doc['annotations'][1]['id'] = 7
+        return [('eval_posetrack', _eval_dirs(tmp, repeat)
+                 + ['--out', str(tmp / 'out' / 'ap.json')])]
+    if case == 'deeply-nested-json':
+        argv = _eval_dirs(tmp)
+        (tmp / 'in' / 'gt' / 'v.json').write_text('[' * 100000 + ']' * 100000)
+        return [('eval_posetrack', argv + ['--out', str(tmp / 'out' / 'ap.json')])]
+    if case == 'sidecar-key-in-info':
+        return [('publish_checkpoint', [str(data / 'stage1.pth'), str(tmp / 'out' / 'p.pth'),
+                                        '--info', 'sha256=deadbeef'])]
     return None
 
 

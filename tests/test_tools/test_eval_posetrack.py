@@ -108,3 +108,15 @@ def test_gt_without_any_person_gives_null(tool, tmp_path, capsys):
     assert tool.main(['--gt-dir', str(tmp_path / 'gt'), '--pred-dir', str(tmp_path / 'pred'),
                       '--out', str(out)]) == 0
     assert json.loads(out.read_text()) == {k: None for k in KEYS}
+
+
+@pytest.mark.slow  # a subprocess
+def test_bad_input_as_a_script_is_one_stderr_line(tmp_path):
+    """The whole stderr of a real run, library warnings included (setuptools >= 80 warns on
+    every import of pkg_resources, which mmengine does: tools/setup_env.sh pins it below)."""
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), '--gt-dir', str(tmp_path / 'none'), '--pred-dir',
+         str(tmp_path / 'pred'), '--out', str(tmp_path / 'ap.json')],
+        capture_output=True, text=True, timeout=300, cwd=str(tmp_path))
+    assert proc.returncode == 1 and proc.stderr.count('\n') == 1, proc.stderr
+    assert 'none: not a directory' in proc.stderr

@@ -205,7 +205,7 @@ def test_errors_exit_1_and_write_nothing(assets, tmp_path, capsys):
                       + common) == 1
     assert 'needs 3 frame_weights' in capsys.readouterr().err
     assert infer.main([str(assets['video']), '--temporal-window', '-1'] + common) == 1
-    assert 'argument --temporal-window: -1 is not >= 0' in capsys.readouterr().err
+    assert 'argument --temporal-window: -1 is not in [0, 100]' in capsys.readouterr().err
     assert not (tmp_path / 'preds').exists() and not (tmp_path / 'vis').exists()
 
 

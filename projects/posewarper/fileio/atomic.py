@@ -141,7 +141,11 @@ def write_json_atomic(path: str, obj: Any, indent: Optional[int] = None) -> None
         TypeError: If ``obj`` is not json-serialisable (nothing is written).
     """
     # encoded before the temporary file exists: an unserialisable object leaves nothing
-    write_bytes_atomic(path, dumps_json(obj, indent))
+    try:
+        data = dumps_json(obj, indent)
+    except ValueError as e:  # NaN or infinity (e.g. the predictions of a model with NaN weights)
+        raise ValueError(f'{path} not written: its content holds NaN or infinity ({e})') from e
+    write_bytes_atomic(path, data)
 
 
 def check_output_path(path: str, what: str, folder: bool = False) -> None:

@@ -130,8 +130,11 @@ def load_posetrack_json(path: str, role: str = 'annotations') -> dict:
         ValueError: If the file is missing or unreadable, not json, or not a valid PoseTrack18
             document; the message names the file (and the image or annotation and the field).
     """
-    return check_posetrack_document(_read_json(path, dict, 'PoseTrack json', 'a json object'),
-                                    path, role)
+    doc = _read_json(path, dict, 'PoseTrack json', 'a json object')
+    try:
+        return check_posetrack_document(doc, path, role)
+    except RecursionError:
+        raise ValueError(f'{path}: PoseTrack json nested too deeply to check') from None
 
 
 def load_detections(bbox_file: str) -> list:
@@ -152,6 +155,8 @@ def _read_json(path: str, kind: type, what: str, expected: str) -> Any:
         data = load(path, file_format='json')
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise ValueError(f'{path}: cannot read {what}: {e}') from e
+    except RecursionError:  # json's decoder on lists nested thousands deep
+        raise ValueError(f'{path}: cannot read {what}: nested too deeply') from None
     if not isinstance(data, kind):
         raise ValueError(f'{path}: expected {expected}, got {type(data).__name__}')
     return data

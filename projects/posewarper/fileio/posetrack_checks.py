@@ -136,6 +136,13 @@ class _Checker:
         where = f'annotation id={ann["id"]}' if _is_id(ann.get('id')) else f'annotations[{k}]'
         if self.role == 'annotations':
             self.indexed_fields(ann, where, k, ann_ids)
+        elif self.role == 'gt' and _is_id(ann.get('id')):
+            # a repeated GT person would be counted twice: ids, where given, are unique here too
+            if ann['id'] in ann_ids:
+                raise self.fail(where, 'id', f'annotations[{k}] repeats the id of '
+                                f'annotations[{ann_ids[ann["id"]]}]: annotation ids must be '
+                                'unique')
+            ann_ids[ann['id']] = k
         image_id = ann.get('image_id')
         if not _is_id(image_id) or image_id not in image_ids:
             raise self.fail(where, 'image_id', f'{image_id!r} is not the id of an image of '

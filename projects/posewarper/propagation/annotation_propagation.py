@@ -28,6 +28,7 @@ from ..fileio import (AtomicFile, check_output_path, check_replaceable_folder, c
                       dumps_json, remove_stale_temp_files, sha256_file, stage_files,
                       write_json_atomic)
 from ..registry import PROPAGATORS
+from ..utils.cli_guards import Input, Output, check_outputs_apart
 # the methods register themselves in PROPAGATORS when imported
 from . import copy_propagator, farneback, posewarper_propagator, single_frame  # noqa: F401
 from .base import BasePropagator
@@ -222,7 +223,7 @@ def propagate_annotations(ann_file: str,
     fingerprint = _fingerprint(settings)
     parts_dir = out + '.parts'
 
-    plans = []
+    plans, frames_read = [], []
     for video in videos:
         frames = [video.frame_index[img['id']] for img in video.images
                   if not official or video.frame_index[img['id']] in runs[video.name]]
@@ -230,14 +231,18 @@ def propagate_annotations(ann_file: str,
                             max_offset)
         part_path = osp.join(parts_dir, video.name + '.json')
         cached = _read_part(part_path, fingerprint)
-        if cached is None:
+        for idx in sorted(propagator.frames_needed(tasks)):
+            path = video.frame_path(idx)
             # every frame image the method will read must exist before any work starts
-            for idx in sorted(propagator.frames_needed(tasks)):
-                path = video.frame_path(idx)
-                if not osp.isfile(path):
-                    raise FileNotFoundError(f'frame image not found: {path} (frame {idx} of '
-                                            f'video {video.name}, needed by {method})')
+            if cached is None and not osp.isfile(path):
+                raise FileNotFoundError(f'frame image not found: {path} (frame {idx} of '
+                                        f'video {video.name}, needed by {method})')
+            frames_read.append(Input(path, f'frame {idx} of video {video.name}'))
         plans.append((video, tasks, part_path, cached))
+    # the frames are inputs too: no output may replace one, or a folder holding one
+    check_outputs_apart([Output(out, 'output'), Output(per_video_dir or '', 'per-video folder',
+                                                       folder=True, replaced=True)],
+                        frames_read)
 
     set_random_seed(seed)
     new_parts_dir = not osp.isdir(parts_dir)

@@ -38,6 +38,21 @@ def _raise_terminated(signum: int, frame) -> None:
     raise Terminated(signum)
 
 
+def _interrupt_signal(error: BaseException) -> Optional[int]:
+    """The signal behind an exception: SIGINT for ``KeyboardInterrupt``, SIGTERM's number for
+    :class:`Terminated`, also where a library caught it and raised another exception from it
+    (mmengine turns an interrupt while it formats a config into a ``SyntaxError``); else None."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, KeyboardInterrupt):
+            return signal.SIGINT
+        if isinstance(error, Terminated):
+            return error.signum
+        error = error.__cause__ or error.__context__
+    return None
+
+
 def _signal_name(signum: int) -> str:
     return signal.Signals(signum).name
 
@@ -82,16 +97,14 @@ def cli_main(main: Callable[[Optional[List[str]]], Optional[int]]
         previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
         try:
             return main(argv) or 0
-        except EXPECTED_ERRORS as e:
-            if '--debug' in words:
+        except BaseException as e:
+            signum = _interrupt_signal(e)
+            if '--debug' in words or (signum is None and not isinstance(e, EXPECTED_ERRORS)):
                 raise
-            message = ' '.join(str(e).split()) or type(e).__name__
-            print(f'{prog}: error: {message}', file=sys.stderr)
-            return 1
-        except (KeyboardInterrupt, Terminated) as e:
-            if '--debug' in words:
-                raise
-            signum = e.signum if isinstance(e, Terminated) else signal.SIGINT
+            if signum is None:
+                message = ' '.join(str(e).split()) or type(e).__name__
+                print(f'{prog}: error: {message}', file=sys.stderr)
+                return 1
             print(f'{prog}: interrupted by {_signal_name(signum)}: nothing was committed after '
                   'the last complete output', file=sys.stderr)
             return 128 + signum

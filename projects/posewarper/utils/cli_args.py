@@ -61,6 +61,11 @@ positive_int = int_in_range(1)
 non_negative_int = int_in_range(0)
 #: A seed numpy and torch both accept.
 seed_int = int_in_range(0, 2**32 - 1)
+#: ``--temporal-window k`` (offsets -k..k; the official window is k = 2): more than 100 would
+#: buffer hundreds of frames per person for no use
+window_half_width = int_in_range(0, 100)
+#: a keypoint radius or line thickness in pixels (OpenCV takes C ints)
+drawing_size = int_in_range(1, 1000)
 #: A score, probability or IoU threshold.
 unit_float = finite_float(0.0, 1.0)
 non_negative_float = finite_float(0.0)

@@ -6,7 +6,7 @@ any work; so the rules live here once, not in each tool:
 
 - every output is resolved (symbolic links, ``..``, hard links) and refused with one line if it
   is one of the inputs, lies inside an input folder, or (a folder replaced as a whole) holds an
-  input;
+  input; two outputs may not be one file, nor one lie inside a folder replaced as a whole;
 - every output must be writable (:func:`~posewarper.fileio.check_output_path`);
 - every output is locked for the run (:mod:`posewarper.fileio.output_lock`): a second run
   writing it is refused with one line, never left to race on the temporary files;
@@ -56,7 +56,7 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def check_outputs_apart(outputs: Sequence[Output], inputs: Sequence[Input]) -> None:
-    """Refuse an output that would write over, into or around an input.
+    """Refuse an output that would write over, into or around an input, or another output.
 
     Args:
         outputs (Sequence[Output]): What the tool writes.
@@ -81,6 +81,18 @@ def check_outputs_apart(outputs: Sequence[Output], inputs: Sequence[Input]) -> N
             if out.replaced and _inside(in_path, out_path):
                 raise ValueError(f'{out.what} {out.path} holds the {inp.what} {inp.path} and is '
                                  'replaced as a whole; choose another output')
+    for i, out in enumerate(outputs):  # and apart from each other
+        out_path = osp.realpath(out.path)
+        for other in outputs[i + 1:]:
+            other_path = osp.realpath(other.path)
+            if out_path == other_path and not (out.folder and other.folder):
+                raise ValueError(f'{out.what} {out.path} is also the {other.what}: give each '
+                                 'output its own path')
+            for a, b, b_path, a_path in ((out, other, other_path, out_path),
+                                         (other, out, out_path, other_path)):
+                if b.replaced and _inside(a_path, b_path):
+                    raise ValueError(f'{a.what} {a.path} lies inside the {b.what} {b.path}, '
+                                     'which is replaced as a whole; choose another output')
 
 
 @contextlib.contextmanager

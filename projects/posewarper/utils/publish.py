@@ -7,11 +7,15 @@ and a record of the command, commit, data and score that reproduce it.
 """
 import os.path as osp
 import subprocess
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Mapping, Optional
+
+import torch
 
 from ..fileio import AtomicFile, commit_together, dumps_json, sha256_file
 from .checkpoint import read_checkpoint, stage_checkpoint
 
+#: the sidecar entries publish_checkpoint writes itself
+SIDECAR_KEYS = ('file', 'sha256', 'bytes', 'dtype', 'source')
 #: meta entries of an mmengine checkpoint kept in the published one
 KEPT_META = ('epoch', 'iter', 'seed', 'experiment_name', 'mmengine_version', 'dataset_meta',
              'cfg')
@@ -47,6 +51,12 @@ def publish_checkpoint(src: str, dst: str, fp16: bool = False,
     """
     ckpt = read_checkpoint(src)
     state = ckpt.get('state_dict', ckpt)
+    if not isinstance(state, Mapping) or not all(isinstance(v, torch.Tensor)
+                                                 for v in state.values()):
+        raise ValueError(f'checkpoint {src}: its state_dict is not a mapping of tensors')
+    clash = sorted(set(info or {}) & set(SIDECAR_KEYS))
+    if clash:
+        raise ValueError(f'sidecar entry {clash[0]!r} is set by publish_checkpoint itself')
     if fp16:
         state = type(state)((k, v.half() if v.is_floating_point() else v)
                             for k, v in state.items())

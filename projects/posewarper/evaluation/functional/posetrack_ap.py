@@ -156,13 +156,14 @@ def _check_head_boxes(gts: List[Person], file: str, image_id) -> None:
 
 
 def _check_distinct_videos(gt_videos: Dict[str, dict], gt_files: Dict[str, str]) -> None:
-    """Refuse two GT files that hold the same video (``vid_id``): its frames and persons would
-    be counted twice."""
+    """Refuse two GT files that hold the same video (the same ``vid_id``, or frames of the same
+    video folder): its frames and persons would be counted twice."""
     seen: Dict[Tuple[str, str], str] = {}
     for name in sorted(gt_videos):
-        images = gt_videos[name].get('images') or []
-        keys = {('vid_id', str(im['vid_id'])) for im in images
-                if isinstance(im, dict) and im.get('vid_id') is not None}
+        images = [im for im in gt_videos[name].get('images') or [] if isinstance(im, dict)]
+        keys = {('vid_id', str(im['vid_id'])) for im in images if im.get('vid_id') is not None}
+        keys |= {('video folder', osp.dirname(im['file_name'])) for im in images
+                 if isinstance(im.get('file_name'), str) and osp.dirname(im['file_name'])}
         for key in sorted(keys):
             if key in seen:
                 raise fail(gt_files.get(name, name), 'images', f'{key[0]} {key[1]!r} is also '
