@@ -67,6 +67,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     add_debug_argument(parser)
     args = parser.parse_args(argv)
     check_method(args.method, args.config, args.checkpoint)
+    if args.frame_selection == 'official' and args.label_phase:
+        raise ValueError('--label-phase has no effect with --frame-selection official (the '
+                         "official script chooses its labelled frames itself); leave it out")
     return args
 
 

@@ -11,7 +11,7 @@ import os.path as osp
 import sys
 
 import mmengine
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config
 from mmengine.hooks import Hook
 
 from posewarper.engine import build_runner, destroy_dist, launcher_rank
@@ -22,6 +22,7 @@ from posewarper.utils.cli_args import non_negative_float, positive_int
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
 from posewarper.utils.config_check import (CfgOptionsAction, check_data_files, config_build_errors,
                                            config_inputs, load_config, merge_cfg_options)
+from posewarper.utils.run_args import dataset_inputs, enable_visualization
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -71,16 +72,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
 
-    if args.show or args.show_dir is not None:
-        hooks = cfg.get('default_hooks', ConfigDict())
-        if 'visualization' not in hooks:
-            raise ValueError("--show/--show-dir need default_hooks.visualization="
-                             "dict(type='PoseVisualizationHook') in the config")
-        hooks.visualization.enable = True
-        hooks.visualization.show = args.show
-        hooks.visualization.wait_time = args.wait_time
-        hooks.visualization.out_dir = args.show_dir
-        hooks.visualization.interval = args.interval
+    args.show_dir_output = enable_visualization(cfg, args.show, args.show_dir, args.wait_time,
+                                                args.interval)
 
     if args.out is not None and not args.out.endswith(METRICS_FORMATS):
         raise ValueError(f'--out must name a {"/".join(METRICS_FORMATS)} file, got {args.out}')
@@ -120,12 +113,9 @@ def outputs_and_inputs(cfg: Config, args: argparse.Namespace) -> tuple:
                Output(osp.join(cfg.work_dir, osp.basename(args.config)),
                       "work dir's copy of the config"),
                Output(args.out or '', '--out'), Output(args.dump or '', '--dump'),
-               Output(args.show_dir or '', '--show-dir', folder=True)]
-    dataset = cfg.test_dataloader.dataset
-    images = osp.join(dataset.get('data_root', ''), dataset.get('data_prefix', {}).get('img', ''))
-    return outputs, config_inputs(args.config) + [
-        Input(args.checkpoint, 'checkpoint'),
-        Input(images if dataset.get('data_root') and osp.isdir(images) else '', 'test images')]
+               Output(getattr(args, 'show_dir_output', ''), '--show-dir', folder=True)]
+    return outputs, config_inputs(args.config) + dataset_inputs(cfg, ['test']) + [
+        Input(args.checkpoint, 'checkpoint')]
 
 
 @cli_main

@@ -13,7 +13,7 @@ import re
 import sys
 from typing import Optional
 
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config
 from mmengine.runner.checkpoint import find_latest_checkpoint
 
 from posewarper.engine import build_runner, destroy_dist, launcher_rank
@@ -23,6 +23,7 @@ from posewarper.utils.cli_args import non_negative_float, positive_int
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
 from posewarper.utils.config_check import (CfgOptionsAction, check_data_files, config_build_errors,
                                            config_inputs, load_config, merge_cfg_options)
+from posewarper.utils.run_args import dataset_inputs, enable_visualization
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -132,16 +133,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                              'config')
         cfg.auto_scale_lr.enable = True
 
-    if args.show or args.show_dir is not None:
-        hooks = cfg.get('default_hooks', ConfigDict())
-        if 'visualization' not in hooks:
-            raise ValueError("--show/--show-dir need default_hooks.visualization="
-                             "dict(type='PoseVisualizationHook') in the config")
-        hooks.visualization.enable = True
-        hooks.visualization.show = args.show
-        hooks.visualization.wait_time = args.wait_time
-        hooks.visualization.out_dir = args.show_dir
-        hooks.visualization.interval = args.interval
+    args.show_dir_output = enable_visualization(cfg, args.show, args.show_dir, args.wait_time,
+                                                args.interval)
 
     return merge_cfg_options(cfg, args.cfg_options, args.config)
 
@@ -156,8 +149,10 @@ def main(argv=None) -> None:
         checkpoint = find_latest_checkpoint(cfg.work_dir) if osp.isdir(cfg.work_dir) else None
     outputs = [Output(cfg.work_dir, 'work dir', folder=True),
                Output(osp.join(cfg.work_dir, osp.basename(args.config)),
-                      "work dir's copy of the config")]
-    inputs = config_inputs(args.config)
+                      "work dir's copy of the config"),
+               Output(args.show_dir_output, '--show-dir', folder=True)]
+    inputs = config_inputs(args.config) + dataset_inputs(
+        cfg, ['train'] + (['val'] if cfg.get('val_cfg') else []))
     if not cfg.get('resume'):  # resuming reads a checkpoint of the work dir on purpose
         inputs.append(Input(checkpoint or '', 'checkpoint to load from'))
         check_not_overwritten(checkpoint, cfg.work_dir)

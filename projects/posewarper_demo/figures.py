@@ -13,6 +13,7 @@ import numpy as np
 from mmengine.utils import ProgressBar
 
 from posewarper.evaluation.functional import AP_KEYS
+from posewarper.propagation import FarnebackPropagator
 from posewarper_synthetic import SKELETON
 
 # BGR colours of the three panels of the pose video
@@ -214,8 +215,7 @@ def offsets_vs_flow(model, frame_a: np.ndarray, frame_b: np.ndarray, bbox: np.nd
     stride = crop_a.shape[1] / w
     offset_field = offsets[group] * stride  # (2, h, w) crop pixels
 
-    gray_a, gray_b = (cv2.cvtColor(c, cv2.COLOR_BGR2GRAY) for c in (crop_a, crop_b))
-    flow = cv2.calcOpticalFlowFarneback(gray_b, gray_a, None, 0.5, 3, 15, 3, 5, 1.2, 0)
+    flow = FarnebackPropagator().flow(crop_b, crop_a)  # the Table 1 baseline's flow
     flow_field = cv2.resize(flow, (w, h), interpolation=cv2.INTER_AREA).transpose(2, 0, 1)
 
     cx, cy = (np.clip(np.round(kp_b[joint] / stride), 0, [w - 1, h - 1])).astype(int)

@@ -54,7 +54,8 @@ TEST_SEED_OFFSET = 1_000_003
 
 @dataclass(frozen=True)
 class DemoSettings:
-    """Sizes of a demo run: data, schedules and the propagation protocol.
+    """Sizes of a demo run: data, schedules and the propagation protocol (the ``demo`` dict of
+    a ``configs/demo`` file, :func:`demo_settings`).
 
     Attributes:
         train_videos (int): Generated training videos.
@@ -72,39 +73,27 @@ class DemoSettings:
     train_frames: int
     test_videos: int
     test_frames: int
-    width: int = 256
-    height: int = 192
-    stage1_epochs: int = 4
-    stage2_epochs: int = 4
-    label_interval: int = 7
-    max_offset: int = 3
+    width: int
+    height: int
+    stage1_epochs: int
+    stage2_epochs: int
+    label_interval: int
+    max_offset: int
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
+def demo_settings(name: str) -> DemoSettings:
+    """The settings of ``configs/demo/<name>.py`` (``default``, ``quick``, ``scratch``)."""
+    return DemoSettings(**Config.fromfile(config_file(f'demo/{name}.py')).demo)
+
+
 #: the pretrained tiny HRNet that stage 1 is fine-tuned from by default (the demo's analogue of the
 #: paper's COCO-pretrained HRNet-W48), with its sidecar ``.json`` (command, commit, sha256, AP)
 PRETRAINED = osp.join(osp.dirname(__file__), 'checkpoints', 'hrnet-tiny_synthetic-pretrain.pth')
-
-#: what ``tools/demo.py --quick`` runs: seconds per stage, checks the plumbing, not accuracy
-QUICK = DemoSettings(train_videos=1, train_frames=8, test_videos=1, test_frames=8, width=160,
-                     height=120, stage1_epochs=1, stage2_epochs=1)
-#: the default run: stage 1 fine-tuned from :data:`PRETRAINED`, three seeds with Fig. 4a within
-#: the 20-minute budget of the 2-core VM. Against ``--from-scratch`` (:data:`SCRATCH`), the time
-#: of stage 1 went to the seeds and Fig. 4a, and one seed was made cheaper: 32 training videos
-#: of 22 frames instead of 48 of 29 (128 labelled frames instead of 240), 8 test videos instead
-#: of 10 (three seeds average the test-set noise that ten videos were chosen for), two stage-2
-#: epochs instead of three. docs/demo.md has the timings.
-DEFAULT = DemoSettings(train_videos=32, train_frames=22, test_videos=8, test_frames=22,
-                       stage1_epochs=7, stage2_epochs=2)
-#: ``--from-scratch``: stage 1 trained from random weights, 11 minutes per seed (the previous
-#: default). Chosen on seed 0: stage 1 gains more from more videos than from more epochs (same
-#: iterations, 40 epochs on 48 videos: 29.2 AP vs 80 epochs on 24: 26.8); stage 2 saturates
-#: within 3 epochs (3 vs 10: 49.0 vs 49.2 propagation AP); on four test videos redrawing the test
-#: seed moved a method by several AP, hence ten.
-SCRATCH = DemoSettings(train_videos=48, train_frames=29, test_videos=10, test_frames=22,
-                       stage1_epochs=40, stage2_epochs=3)
+#: ``tools/demo.py --quick``, the default run and ``--from-scratch`` (configs/demo/ says why)
+QUICK, DEFAULT, SCRATCH = (demo_settings(name) for name in ('quick', 'default', 'scratch'))
 
 
 class StageTimer:
@@ -164,9 +153,9 @@ def demo_config(config: str,
     The run is iteration-based: ``epochs`` of the training set (or exactly ``iters``
     iterations), with the config's learning-rate milestones at the same fractions of the run,
     so that runs of any length decay their learning rate alike (epoch milestones rounded to
-    whole epochs would not decay at all in a one-epoch run). Validation during training is
-    switched off (the demo tests each model once afterwards); only the last checkpoint,
-    ``iter_<N>.pth``, is kept.
+    whole epochs would not decay at all in a one-epoch run). ``configs/demo/demo_run.py`` is
+    merged in: no validation during training (the demo tests each model once afterwards), and
+    only the last checkpoint, ``iter_<N>.pth``, is kept.
 
     Args:
         config (str): A config file, e.g. ``config_file(CONFIGS['stage1'])``.
@@ -209,12 +198,9 @@ def demo_config(config: str,
             sched.milestones = sorted({max(1, round(m * iters / base_epochs))
                                        for m in sched.milestones})
         sched.update(by_epoch=False, begin=0, end=iters)
-    cfg.log_processor.by_epoch = False
-    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', by_epoch=False, interval=iters,
-                                        max_keep_ckpts=1)
-    # mmengine validates after the last iteration whatever val_interval says: no validation at
-    # all (test_model tests each model once, with the test settings)
-    cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    # what every demo run changes (no validation, iteration logs, the last checkpoint only)
+    cfg.merge_from_dict(Config.fromfile(config_file('demo/demo_run.py')).to_dict())
+    cfg.default_hooks.checkpoint.interval = iters
     return cfg
 
 

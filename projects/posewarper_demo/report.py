@@ -174,8 +174,8 @@ def write_report(results: dict, path: str, command: str, figures: Dict[str, str]
         md.append(f'| {t["row"]} {">" if t["target"] == 0 else "≥"} {t["baseline"]} + '
                   f'{t["target"]:g} ({t["table"]}) | {t["margin"]:+.1f} | '
                   f'{"yes" if t["met"] else "**no**"} | {per_seed} |')
-    md += ['', 'Reported, not asserted. The demo\'s sizes and schedules are `DEFAULT` in '
-           '`projects/posewarper_demo/pipeline.py`; nothing was tuned per method. The tiny '
+    md += ['', 'Reported, not asserted. The demo\'s sizes and schedules are in '
+           '`configs/demo/default.py`; nothing was tuned per method. The tiny '
            'models train for minutes on a CPU, far from the paper\'s models and schedule, so '
            'these numbers do not by themselves say how the method does at the paper\'s scale.',
            '']

@@ -258,6 +258,20 @@ def _overlap_runs(case: str, data: Path, tmp: Path):
                           str(tmp / 'out' / 'work'), '--show-dir',
                           str(data / 'images' / 'val' / '000001_synth'), '--cfg-options',
                           f'test_dataloader.dataset.data_root={data}/'])]
+    if case == 'show-dir-with-a-clip-model':
+        return [('test', [str(TINY_STAGE2), str(data / 'stage1.pth'), '--work-dir',
+                          str(tmp / 'out' / 'work'), '--show-dir', str(tmp / 'out' / 'vis')])]
+    if case == 'show-dir-leaving-the-run':
+        return [('test', [str(TINY_STAGE1), str(data / 'stage1.pth'), '--work-dir',
+                          str(tmp / 'out' / 'work'), '--show-dir', '../../vis'])]
+    if case == 'work-dir-in-the-test-images':
+        return [('test', [str(TINY_STAGE1), str(data / 'stage1.pth'), '--work-dir',
+                          str(data / 'images' / 'val' / '000001_synth' / 'work'),
+                          '--cfg-options', f'test_dataloader.dataset.data_root={data}/'])]
+    if case == 'per-video-dir-is-the-cache':
+        return [_propagate(ann, tmp, '--per-video-dir', str(tmp / 'out' / 'p.json.parts'))]
+    if case == 'label-phase-with-official-frames':
+        return [_propagate(ann, tmp, '--frame-selection', 'official', '--label-phase', '2')]
     if case == 'load-from-its-own-work-dir':
         work = tmp / 'in' / 'work'
         work.mkdir(parents=True)
@@ -302,6 +316,19 @@ def _config_and_file_runs(case: str, data: Path, tmp: Path):
         argv = _eval_dirs(tmp)
         (tmp / 'in' / 'gt' / 'v.json').write_text('[' * 100000 + ']' * 100000)
         return [('eval_posetrack', argv + ['--out', str(tmp / 'out' / 'ap.json')])]
+    if case == 'cfg-options-dict-in-a-list':
+        return [('train', [str(TINY_STAGE1), '--cfg-options',
+                           "custom_hooks=[dict(type='EMAHook',momentum=0.1),dict(type='X')]"]
+                 + work)]
+    if case in ('checkpoint-without-tensors', 'fp16-overflow'):
+        path = tmp / 'in' / 'odd.pth'
+        path.parent.mkdir(parents=True)
+        torch.save({'state_dict': {'a': 1.5}} if case == 'checkpoint-without-tensors' else
+                   {'state_dict': {'w': torch.full((2, ), 1e6)}}, path)
+        publish = ('publish_checkpoint', [str(path), str(tmp / 'out' / 'p.pth'), '--fp16'])
+        if case == 'fp16-overflow':
+            return [publish]
+        return [publish, ('convert_mmpose0x', [str(path), str(tmp / 'out' / 'c.pth')])]
     if case == 'sidecar-key-in-info':
         return [('publish_checkpoint', [str(data / 'stage1.pth'), str(tmp / 'out' / 'p.pth'),
                                         '--info', 'sha256=deadbeef'])]

@@ -47,3 +47,20 @@ def test_other_exceptions_are_bugs_with_their_traceback():
         raise SyntaxError('a real bug')
     with pytest.raises(SyntaxError):
         _tool(bug)([])
+
+
+def test_warnings_are_held_back_when_the_run_fails(capsys):
+    import warnings
+
+    def warn_then(fail):
+        def run():
+            warnings.warn('a library says something', UserWarning)
+            if fail:
+                raise ValueError('bad input')
+        return run
+
+    assert _tool(warn_then(True))([]) == 1
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and 'bad input' in err
+    with pytest.warns(UserWarning, match='a library says something'):  # shown at the end
+        assert _tool(warn_then(False))([]) == 0

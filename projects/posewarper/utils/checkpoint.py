@@ -216,6 +216,22 @@ def read_checkpoint(filename: str, map_location: str = 'cpu',
     return _mapping(checkpoint, filename)
 
 
+def tensor_state_dict(checkpoint: Mapping, name: str) -> Mapping:
+    """The state dict of a checkpoint (bare or under ``state_dict``), checked to be a non-empty
+    mapping of weight names to tensors.
+
+    Raises:
+        ValueError: One line naming the checkpoint.
+    """
+    state = unwrap_checkpoint(checkpoint)
+    if (not isinstance(state, Mapping) or not state
+            or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                       for k, v in state.items())):
+        raise ValueError(f'checkpoint {name}: its state_dict is not a non-empty mapping of '
+                         'weight names to tensors')
+    return state
+
+
 def _mapping(checkpoint: Any, filename: str) -> Mapping:
     if not isinstance(checkpoint, Mapping):
         raise ValueError(f'checkpoint {filename} holds no state dict')

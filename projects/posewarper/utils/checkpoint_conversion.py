@@ -2,6 +2,7 @@
 import os.path as osp
 from typing import Any, Dict, Mapping, Tuple
 
+from .checkpoint import tensor_state_dict
 from .mmpose0x import convert_mmpose0x_state_dict, unwrap_checkpoint
 from .official import convert_official_state_dict, is_official_state_dict
 
@@ -30,6 +31,7 @@ def convert_checkpoint(checkpoint: Mapping, source: str) -> Tuple[str, dict, Dic
         with torch's safe unpickler; an optimizer state is dropped, mmengine cannot resume it),
         and the renaming report (``kept``, ``renamed``, ``dropped``).
     """
+    tensor_state_dict(checkpoint, source)
     if is_official_state_dict(unwrap_checkpoint(checkpoint)):
         layout, (state_dict, report) = 'official', convert_official_state_dict(checkpoint)
     else:

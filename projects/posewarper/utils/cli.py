@@ -6,6 +6,9 @@ readers and checks raise with the file, id and field) end as one line on stderr 
 whose usage errors are the same one line and status 1 (argparse prints its usage block and
 exits 2). ``--debug`` shows the traceback instead, and any other exception (a bug) always does.
 
+Python warnings raised during a run (MMPose's about a metainfo file it found elsewhere, ...) are
+held back and shown when the run ends well: a refused input stays one line.
+
 Interrupts end a tool the same way: SIGINT (Ctrl-C) and SIGTERM unwind the stack as exceptions,
 so every ``finally`` and context manager removes its temporary files and releases its locks,
 then one line is printed and the status is 128 + the signal number (130, 143), as a shell
@@ -19,6 +22,7 @@ import os.path as osp
 import signal
 import sys
 import threading
+import warnings
 from typing import Callable, List, Optional
 
 #: Exceptions a tool reports as a one-line error.
@@ -51,6 +55,11 @@ def _interrupt_signal(error: BaseException) -> Optional[int]:
             return error.signum
         error = error.__cause__ or error.__context__
     return None
+
+
+def _show(held: List[warnings.WarningMessage]) -> None:
+    for w in held:
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
 
 
 def _signal_name(signum: int) -> str:
@@ -95,11 +104,15 @@ def cli_main(main: Callable[[Optional[List[str]]], Optional[int]]
         words = sys.argv[1:] if argv is None else argv
         in_main_thread = threading.current_thread() is threading.main_thread()
         previous = signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
+        caught = warnings.catch_warnings(record=True)
+        held = caught.__enter__()  # the libraries' warnings, shown once the run succeeded
         try:
-            return main(argv) or 0
+            status = main(argv) or 0
         except BaseException as e:
+            caught.__exit__(None, None, None)
             signum = _interrupt_signal(e)
             if '--debug' in words or (signum is None and not isinstance(e, EXPECTED_ERRORS)):
+                _show(held)
                 raise
             if signum is None:
                 message = ' '.join(str(e).split()) or type(e).__name__
@@ -108,6 +121,10 @@ def cli_main(main: Callable[[Optional[List[str]]], Optional[int]]
             print(f'{prog}: interrupted by {_signal_name(signum)}: nothing was committed after '
                   'the last complete output', file=sys.stderr)
             return 128 + signum
+        else:
+            caught.__exit__(None, None, None)
+            _show(held)
+            return status
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)

@@ -85,7 +85,8 @@ def check_outputs_apart(outputs: Sequence[Output], inputs: Sequence[Input]) -> N
         out_path = osp.realpath(out.path)
         for other in outputs[i + 1:]:
             other_path = osp.realpath(other.path)
-            if out_path == other_path and not (out.folder and other.folder):
+            if out_path == other_path and not (out.folder and other.folder
+                                               and not out.replaced and not other.replaced):
                 raise ValueError(f'{out.what} {out.path} is also the {other.what}: give each '
                                  'output its own path')
             for a, b, b_path, a_path in ((out, other, other_path, out_path),

@@ -128,6 +128,16 @@ def merge_cfg_options(cfg: Config, cfg_options: Optional[dict], path: str) -> Co
     return cfg
 
 
+_NO_DICTS = ('cannot parse this value (dicts inside lists are not supported here; set them in a '
+             'config file)')
+
+
+def _holds_dict_text(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.lstrip().startswith('dict(')
+    return isinstance(value, (list, tuple)) and any(_holds_dict_text(v) for v in value)
+
+
 class CfgOptionsAction(DictAction):
     """mmengine's ``DictAction`` for ``--cfg-options``, its parse errors as usage errors (one
     line, status 1, with :class:`~posewarper.utils.cli.ArgumentParser`): mmengine unpacks
@@ -143,6 +153,12 @@ class CfgOptionsAction(DictAction):
             super().__call__(parser, namespace, values, option_string)
         except (AssertionError, ValueError) as e:
             raise argparse.ArgumentError(self, f'{" ".join(values)}: {e}') from None
+        except RecursionError:  # mmengine's parser on some dict(...) inside a list
+            raise argparse.ArgumentError(self, f'{" ".join(values)}: {_NO_DICTS}') from None
+        # mmengine keeps the other dict(...) inside a list as strings
+        parsed = getattr(namespace, self.dest) or {}
+        if any(_holds_dict_text(v) for v in parsed.values()):
+            raise argparse.ArgumentError(self, f'{" ".join(values)}: {_NO_DICTS}')
 
 
 def _non_finite(value: Any) -> bool:

@@ -12,7 +12,7 @@ from typing import Any, Dict, Mapping, Optional
 import torch
 
 from ..fileio import AtomicFile, commit_together, dumps_json, sha256_file
-from .checkpoint import read_checkpoint, stage_checkpoint
+from .checkpoint import read_checkpoint, stage_checkpoint, tensor_state_dict
 
 #: the sidecar entries publish_checkpoint writes itself
 SIDECAR_KEYS = ('file', 'sha256', 'bytes', 'dtype', 'source')
@@ -34,6 +34,14 @@ def git_commit(folder: str) -> Optional[str]:
     return commit + ('-dirty' if dirty.strip() else '')
 
 
+def _json_safe(value: Any) -> bool:
+    try:
+        dumps_json(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def publish_checkpoint(src: str, dst: str, fp16: bool = False,
                        info: Optional[Dict[str, Any]] = None) -> dict:
     """Write ``dst`` (``state_dict`` and the kept ``meta`` of ``src``) and ``dst`` with
@@ -50,17 +58,22 @@ def publish_checkpoint(src: str, dst: str, fp16: bool = False,
         dict: The sidecar's content.
     """
     ckpt = read_checkpoint(src)
-    state = ckpt.get('state_dict', ckpt)
-    if not isinstance(state, Mapping) or not all(isinstance(v, torch.Tensor)
-                                                 for v in state.values()):
-        raise ValueError(f'checkpoint {src}: its state_dict is not a mapping of tensors')
+    state = tensor_state_dict(ckpt, src)
     clash = sorted(set(info or {}) & set(SIDECAR_KEYS))
     if clash:
         raise ValueError(f'sidecar entry {clash[0]!r} is set by publish_checkpoint itself')
     if fp16:
+        limit = torch.finfo(torch.float16).max
+        for key, value in state.items():
+            if value.is_floating_point() and value.numel() and value.abs().max() > limit:
+                raise ValueError(f'checkpoint {src}: {key} holds values beyond float16 '
+                                 f'(|v| up to {float(value.abs().max()):.3g} > {limit:g}); '
+                                 'publish it without --fp16')
         state = type(state)((k, v.half() if v.is_floating_point() else v)
                             for k, v in state.items())
-    meta = {k: v for k, v in (ckpt.get('meta') or {}).items() if k in KEPT_META}
+    meta = ckpt.get('meta') if isinstance(ckpt.get('meta'), Mapping) else {}
+    # only entries strict json can hold (a NaN epoch is left out, as a missing one)
+    meta = {k: v for k, v in meta.items() if k in KEPT_META and _json_safe(v)}
     # both files are staged, then committed together with the signals held back: a failure or
     # an interrupt leaves the old pair (or nothing), never a checkpoint without its sidecar
     weights, sidecar_file = stage_checkpoint(dict(meta=meta, state_dict=state), dst), None

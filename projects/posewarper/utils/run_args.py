@@ -1,0 +1,64 @@
+"""What ``tools/train.py`` and ``tools/test.py`` share beyond the config: the visualisation
+flags and what a run reads from its datasets."""
+import os.path as osp
+from typing import List, Optional, Sequence
+
+from mmengine.config import Config, ConfigDict
+
+from .cli_guards import Input
+
+#: models whose samples are clips of several frames: MMPose's visualisation hook reads one image
+MULTI_FRAME_MODELS = ('PoseWarper', )
+
+
+def enable_visualization(cfg: Config, show: bool, show_dir: Optional[str], wait_time: float,
+                         interval: int) -> str:
+    """Switch on MMPose's ``PoseVisualizationHook`` for ``--show`` / ``--show-dir``.
+
+    MMPose writes ``--show-dir`` under ``<work_dir>/<timestamp>/`` when it is relative (an
+    absolute one as it is), so a relative one may not leave that folder with ``..``.
+
+    Returns:
+        str: The folder the drawings go to when it is outside the work dir (an output to guard),
+        else empty.
+
+    Raises:
+        ValueError: One line: no hook in the config, a multi-frame model, or ``..``.
+    """
+    if not show and show_dir is None:
+        return ''
+    hooks = cfg.get('default_hooks', ConfigDict())
+    if 'visualization' not in hooks:
+        raise ValueError("--show/--show-dir need default_hooks.visualization="
+                         "dict(type='PoseVisualizationHook') in the config")
+    if (cfg.get('model') or {}).get('type') in MULTI_FRAME_MODELS:
+        raise ValueError(f'--show/--show-dir draw single frames; a {cfg.model.type} sample is a '
+                         'clip: draw its predictions with tools/infer.py --vis-out-dir')
+    if show_dir and not osp.isabs(show_dir) and '..' in osp.normpath(show_dir).split(osp.sep):
+        raise ValueError(f'--show-dir {show_dir}: a relative --show-dir lies in the run\'s '
+                         '<work_dir>/<timestamp>/ (as in MMPose) and may not leave it with ..; '
+                         'give an absolute path')
+    hooks.visualization.update(enable=True, show=show, wait_time=wait_time, out_dir=show_dir,
+                               interval=interval)
+    return show_dir if show_dir and osp.isabs(show_dir) else ''
+
+
+def dataset_inputs(cfg: Config, splits: Sequence[str]) -> List[Input]:
+    """The annotation files and image folders the run's datasets read, as inputs of the tool:
+    no output (work dir, drawings, metrics) may be written over or into them.
+
+    Args:
+        cfg (Config): The config.
+        splits (Sequence[str]): The loops the run builds: ``train``, ``val``, ``test``.
+    """
+    inputs = []
+    for split in splits:
+        dataset = (cfg.get(f'{split}_dataloader') or {}).get('dataset') or {}
+        root = dataset.get('data_root') or ''
+        images = (dataset.get('data_prefix') or {}).get('img')
+        if isinstance(images, str) and osp.isdir(osp.join(root, images)):
+            inputs.append(Input(osp.join(root, images), f'{split} images'))
+        ann_file = dataset.get('ann_file')
+        if isinstance(ann_file, str) and ann_file and osp.isfile(osp.join(root, ann_file)):
+            inputs.append(Input(osp.join(root, ann_file), f'{split} annotations'))
+    return inputs
