@@ -21,9 +21,10 @@ from posewarper.utils.checkpoint_match import check_checkpoint_for_config
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_args import non_negative_float, positive_int
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
-from posewarper.utils.config_check import (CfgOptionsAction, check_data_files, config_build_errors,
-                                           config_inputs, load_config, merge_cfg_options)
-from posewarper.utils.run_args import dataset_inputs, enable_visualization
+from posewarper.utils.config_check import (CfgOptionsAction, config_build_errors, load_config,
+                                           merge_cfg_options)
+from posewarper.utils.run_args import (check_data_files, config_inputs, dataset_inputs,
+                                       enable_visualization)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

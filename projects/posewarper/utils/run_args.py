@@ -1,5 +1,6 @@
-"""What ``tools/train.py`` and ``tools/test.py`` share beyond the config: the visualisation
-flags and what a run reads from its datasets."""
+"""What ``tools/train.py`` and ``tools/test.py`` share beyond reading the config: the
+visualisation flags, and what a run reads (the config's files, its datasets' files), checked
+before a work dir exists."""
 import os.path as osp
 from typing import List, Optional, Sequence
 
@@ -62,3 +63,55 @@ def dataset_inputs(cfg: Config, splits: Sequence[str]) -> List[Input]:
         if isinstance(ann_file, str) and ann_file and osp.isfile(osp.join(root, ann_file)):
             inputs.append(Input(osp.join(root, ann_file), f'{split} annotations'))
     return inputs
+
+
+def config_inputs(path: str) -> List[Input]:
+    """A config file and the local files it inherits (``_base_``, recursively), as inputs of a
+    tool: the work dir's copy of the config must not replace any of them. Package-scoped bases
+    (``mmpose::...``) are installed files and skipped.
+
+    Args:
+        path (str): The config file (already read by :func:`load_config`).
+    """
+    inputs, todo, seen = [], [osp.abspath(path)], set()
+    while todo:
+        file = todo.pop()
+        if file in seen or not osp.isfile(file):
+            continue
+        seen.add(file)
+        inputs.append(Input(file, 'config' if not inputs else f'base config of {path}'))
+        try:
+            bases = Config._get_base_files(file)
+        except Exception:  # read by load_config already; a base it could not list is skipped
+            continue
+        todo += [osp.abspath(osp.join(osp.dirname(file), b)) for b in bases if '::' not in b]
+    return inputs
+
+
+def check_data_files(cfg: Config, path: str, splits: Sequence[str]) -> None:
+    """Refuse, before a work dir exists, an annotation file of the run that does not exist (the
+    datasets and the evaluators would find it only once the loop starts).
+
+    Args:
+        cfg (Config): The config (after ``--cfg-options``).
+        path (str): The config file, for messages.
+        splits (Sequence[str]): The loops the run builds: ``train``, ``val``, ``test``.
+
+    Raises:
+        ValueError: One line naming the key and the missing file.
+    """
+    for split in splits:
+        dataset = (cfg.get(f'{split}_dataloader') or {}).get('dataset') or {}
+        ann_file = dataset.get('ann_file')
+        if isinstance(ann_file, str) and ann_file and '://' not in ann_file:
+            full = osp.join(dataset.get('data_root') or '', ann_file)
+            if not osp.isfile(full):
+                raise ValueError(f'config {path}: {split}_dataloader.dataset.ann_file: {full} '
+                                 'not found')
+        evaluators = cfg.get(f'{split}_evaluator') or []
+        for i, evaluator in enumerate(
+                evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]):
+            ann_file = evaluator.get('ann_file') if isinstance(evaluator, dict) else None
+            if isinstance(ann_file, str) and ann_file and not osp.isfile(ann_file):
+                where = f'{split}_evaluator' + (f'.{i}' if isinstance(evaluators, list) else '')
+                raise ValueError(f'config {path}: {where}.ann_file: {ann_file} not found')
