@@ -1,4 +1,6 @@
-"""The pretrained tiny stage 1 shipped with the demo: its sidecar is true and it loads strictly.
+"""The pretrained tiny stage-1 checkpoints shipped with the demo (the 600-video one the default
+fine-tunes, the 2000-video one trained to its plateau): their sidecars are true and they load
+strictly.
 
 Whether its weights are good is checked by the quick demo (``test_demo_quick``: a floor on the
 single-frame AP after fine-tuning on a few generated frames).
@@ -6,20 +8,23 @@ single-frame AP after fine-tuning on a few generated frames).
 import json
 import os.path as osp
 
+import pytest
 from mmengine.config import Config
 
 from posewarper.fileio import sha256_file
 from posewarper.utils import load_pose_weights
 from posewarper_demo import CONFIGS, PRETRAINED, config_file
 
-SIDECAR = osp.splitext(PRETRAINED)[0] + '.json'
+SHIPPED = [PRETRAINED,
+           osp.join(osp.dirname(PRETRAINED), 'hrnet-tiny_synthetic-pretrain2000.pth')]
 
 
-def test_sidecar_matches_the_file():
-    sidecar = json.loads(open(SIDECAR).read())
-    assert sidecar['file'] == osp.basename(PRETRAINED)
-    assert sidecar['sha256'] == sha256_file(PRETRAINED)
-    assert sidecar['bytes'] == osp.getsize(PRETRAINED) <= 25 * 2**20
+@pytest.mark.parametrize('checkpoint', SHIPPED, ids=osp.basename)
+def test_sidecar_matches_the_file(checkpoint):
+    sidecar = json.loads(open(osp.splitext(checkpoint)[0] + '.json').read())
+    assert sidecar['file'] == osp.basename(checkpoint)
+    assert sidecar['sha256'] == sha256_file(checkpoint)
+    assert sidecar['bytes'] == osp.getsize(checkpoint) <= 25 * 2**20
     # how to reproduce it: the commands, the commit, the data seeds and the score it had
     assert 'tools/train.py' in ' '.join(sidecar['commands'])
     assert len(sidecar['commit']) >= 40
@@ -27,10 +32,11 @@ def test_sidecar_matches_the_file():
     assert 0 < sidecar['val_ap']['Total'] <= 100
 
 
-def test_loads_strictly_into_the_tiny_stage1_config():
+@pytest.mark.parametrize('checkpoint', SHIPPED, ids=osp.basename)
+def test_loads_strictly_into_the_tiny_stage1_config(checkpoint):
     from mmpose.registry import MODELS
     from mmpose.utils import register_all_modules
     register_all_modules()
     model = MODELS.build(Config.fromfile(config_file(CONFIGS['stage1'])).model)
-    checkpoint = load_pose_weights(model, PRETRAINED)  # raises on any missing or extra weight
+    checkpoint = load_pose_weights(model, checkpoint)  # raises on any missing or extra weight
     assert checkpoint['meta']['dataset_meta']['num_keypoints'] == 17

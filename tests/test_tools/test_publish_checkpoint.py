@@ -64,3 +64,17 @@ def test_bad_arguments_one_line(tool, trained, tmp_path, capsys, args, message):
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ['epoch_3.pth']  # nothing written
+
+
+def test_meta_is_kept_and_a_nan_epoch_left_out_of_the_sidecar(tmp_path, load_tool):
+    """``dataset_meta`` (numpy inside, not json) stays in the published checkpoint; a meta
+    value strict json cannot hold is left out of the sidecar, never written as NaN."""
+    import numpy as np
+    src = tmp_path / 'src.pth'
+    torch.save(dict(state_dict={'w': torch.ones(2)},
+                    meta=dict(epoch=float('nan'), dataset_meta=dict(ids=np.arange(3)))), src)
+    assert load_tool('publish_checkpoint').main([str(src), str(tmp_path / 'p.pth')]) == 0
+    published = torch.load(tmp_path / 'p.pth', weights_only=False)
+    assert list(published['meta']['dataset_meta']['ids']) == [0, 1, 2]
+    sidecar = json.loads((tmp_path / 'p.json').read_text())
+    assert sidecar['source']['epoch'] is None

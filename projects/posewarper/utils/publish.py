@@ -72,8 +72,7 @@ def publish_checkpoint(src: str, dst: str, fp16: bool = False,
         state = type(state)((k, v.half() if v.is_floating_point() else v)
                             for k, v in state.items())
     meta = ckpt.get('meta') if isinstance(ckpt.get('meta'), Mapping) else {}
-    # only entries strict json can hold (a NaN epoch is left out, as a missing one)
-    meta = {k: v for k, v in meta.items() if k in KEPT_META and _json_safe(v)}
+    meta = {k: v for k, v in meta.items() if k in KEPT_META}
     # both files are staged, then committed together with the signals held back: a failure or
     # an interrupt leaves the old pair (or nothing), never a checkpoint without its sidecar
     weights, sidecar_file = stage_checkpoint(dict(meta=meta, state_dict=state), dst), None
@@ -81,8 +80,10 @@ def publish_checkpoint(src: str, dst: str, fp16: bool = False,
         sidecar = dict(
             file=osp.basename(dst), sha256=sha256_file(weights.tmp),
             bytes=osp.getsize(weights.tmp), dtype='float16' if fp16 else 'as trained',
-            source=dict(file=osp.basename(src), epoch=meta.get('epoch'), iter=meta.get('iter'),
-                        seed=meta.get('seed')),
+            # only values strict json can hold (a NaN epoch is left out, as a missing one)
+            source=dict(file=osp.basename(src),
+                        **{k: meta.get(k) if _json_safe(meta.get(k)) else None
+                           for k in ('epoch', 'iter', 'seed')}),
             **(info or {}))
         data = dumps_json(sidecar, indent=2)
         sidecar_file = AtomicFile(osp.splitext(dst)[0] + '.json')
