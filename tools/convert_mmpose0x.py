@@ -92,7 +92,12 @@ def convert(args: argparse.Namespace) -> int:
     for kind in ('missing', 'unexpected', 'shape_mismatch'):
         for key in match[kind]:
             print(f'  {kind}  {key}')
-    return 1 if refused else 0
+    if refused:
+        raise ValueError(f'{args.src} does not match the model of {args.config}: '
+                         f'{len(match["missing"])} missing, {len(match["unexpected"])} '
+                         f'unexpected, {len(match["shape_mismatch"])} mis-shaped keys (listed '
+                         'above); nothing written (--strict)')
+    return 0
 
 
 if __name__ == '__main__':

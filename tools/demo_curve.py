@@ -36,6 +36,8 @@ def _margins(path: str) -> dict:
         margins = seed_margins(results)
     except (KeyError, TypeError, AttributeError, IndexError) as e:
         raise ValueError(f'{path}: not a demo results.json (no {e})') from None
+    if margins['stage1_ap']['mean'] is None:
+        raise ValueError(f'{path}: no seed with a single-frame AP')
     for name, value in margins.items():
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in value['seeds']):
             raise ValueError(f'{path}: {name}: expected finite numbers per seed, got '
@@ -51,6 +53,8 @@ def main(argv=None) -> int:
         label, sep, path = item.partition('=')
         if not sep or not label or not path:
             raise ValueError(f'{item!r}: expected LABEL=RESULTS.json')
+        if label in runs:
+            raise ValueError(f'{item!r}: the label {label!r} is given twice')
         runs[label] = path
     inputs = [Input(path, f'results of {label!r}') for label, path in runs.items()]
     with guard_outputs([Output(args.out, '--out'), Output(args.json or '', '--json')], inputs):

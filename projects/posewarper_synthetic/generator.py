@@ -4,6 +4,7 @@ Every frame is labelled (``is_labeled: True``) so that label propagation from sp
 sparsity comes later from the dataset's ``label_interval``) can be scored against the full ground
 truth. The output is a pure function of the arguments: the same call writes byte-identical files.
 """
+import json
 import os
 import re
 import tempfile
@@ -55,6 +56,9 @@ def _check_replaceable_split(out_dir: str, split: str) -> None:
     split is replaced as a whole, and other content (a real dataset's videos) would be lost."""
     for folder, pattern in ((os.path.join(out_dir, 'images', split), r'\d{6}_synth'),
                             (os.path.join(out_dir, 'annotations', split), r'\d{6}_synth\.json')):
+        if os.path.islink(folder):
+            raise ValueError(f'{folder} is a symbolic link; the {split} split is replaced as a '
+                             'whole: give a new or generated out_dir')
         if not os.path.isdir(folder):
             continue
         for entry in sorted(os.listdir(folder)):
@@ -62,6 +66,21 @@ def _check_replaceable_split(out_dir: str, split: str) -> None:
                 raise ValueError(f'{folder} holds {entry!r}, which this generator did not '
                                  f'write; the {split} split is replaced as a whole: give a new '
                                  'or generated out_dir')
+    merged = os.path.join(out_dir, 'annotations', f'posetrack18_{split}.json')
+    if os.path.lexists(merged) and not _generated_json(merged, split):
+        raise ValueError(f'{merged} was not written by this generator; the {split} split is '
+                         'replaced as a whole: give a new or generated out_dir')
+
+
+def _generated_json(path: str, split: str) -> bool:
+    """Whether a merged json is one this generator wrote: every frame in a generated video."""
+    try:
+        with open(path) as f:
+            images = json.load(f)['images']
+        return all(re.fullmatch(rf'images/{split}/\d{{6}}_synth/\d{{6}}\.jpg', im['file_name'])
+                   for im in images)
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return False
 
 
 def _prepare_out_dir(out_dir: str) -> str:

@@ -329,6 +329,22 @@ def _config_and_file_runs(case: str, data: Path, tmp: Path):
         if case == 'fp16-overflow':
             return [publish]
         return [publish, ('convert_mmpose0x', [str(path), str(tmp / 'out' / 'c.pth')])]
+    if case in ('foreign-merged-json', 'split-folder-is-a-link'):
+        root = tmp / 'in' / 'root'
+        if case == 'foreign-merged-json':
+            (root / 'annotations').mkdir(parents=True)
+            (root / 'annotations' / 'posetrack18_val.json').write_text('{"real": true}')
+        else:
+            (root / 'images' / 'real').mkdir(parents=True)
+            (root / 'images' / 'val').symlink_to(root / 'images' / 'real')
+        return [('make_synthetic_posetrack', ['--out', str(root), '--videos', '1', '--frames',
+                                              '2', '--width', '48', '--height', '48',
+                                              '--split', 'val'])]
+    if case == 'demo-curve-label-twice':
+        (tmp / 'in').mkdir()
+        (tmp / 'in' / 'r.json').write_text('{}')
+        return [('demo_curve', [f'a={tmp}/in/r.json', f'a={tmp}/in/r.json', '--out',
+                                str(tmp / 'out' / 'c.png')])]
     if case == 'sidecar-key-in-info':
         return [('publish_checkpoint', [str(data / 'stage1.pth'), str(tmp / 'out' / 'p.pth'),
                                         '--info', 'sha256=deadbeef'])]
