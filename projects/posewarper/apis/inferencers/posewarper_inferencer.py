@@ -50,11 +50,9 @@ class PoseWarperInferencer(Pose2DInferencer):
     - :meth:`visualize` / :meth:`postprocess` draw the frame and record its predictions;
       :meth:`_finalize_video_processing` writes them when the input ends.
 
-    Inputs: a video, a folder of frames, ``'webcam[:ID]'``, a list of frames, or one image.
-    Boxes: ``bboxes`` (``(P, 4|5)`` per frame), else ``det_model`` (``'whole_image'``: the frame).
-
-    Outputs (written when the input ends, see :class:`VideoOutputs`): PoseTrack18 json with track
-    ids in ``pred_out_dir``, the drawn video in ``vis_out_dir``.
+    Inputs: a video, a folder of frames, ``'webcam[:ID]'``, frames, or an image; boxes: ``bboxes``
+    (``(P, 4|5)`` per frame), else ``det_model``. Outputs, written when the input ends
+    (:class:`VideoOutputs`): PoseTrack18 json in ``pred_out_dir``, a video in ``vis_out_dir``.
 
     Args:
         model (str | dict | Config): PoseWarper config (path or object); a single-frame
