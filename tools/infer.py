@@ -19,7 +19,7 @@ import argparse
 import sys
 from typing import List, Optional, Tuple
 
-from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
+from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main, quiet_video_backends
 from posewarper.utils.cli_args import drawing_size, finite_float, unit_float, window_half_width
 from posewarper.utils.cli_guards import (Input, Output, check_device, guard_outputs,
                                          inference_outputs)
@@ -119,6 +119,7 @@ def output_files(args: argparse.Namespace) -> List[Output]:
 @cli_main
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    quiet_video_backends(argv)
     check_device(args.device)
     init_args, call_args = split_args(args)
     inputs = [Input(args.inputs, 'input'), Input(args.pose2d, '--pose2d'),

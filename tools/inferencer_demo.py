@@ -16,7 +16,7 @@ import argparse
 import sys
 from typing import Dict, List, Optional, Tuple
 
-from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
+from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main, quiet_video_backends
 from posewarper.utils.cli_args import drawing_size, finite_float, unit_float, window_half_width
 from posewarper.utils.cli_guards import Input, guard_outputs, inference_outputs
 
@@ -147,6 +147,7 @@ def display_model_aliases(model_aliases: Dict[str, str]) -> None:
 @cli_main
 def main(argv: Optional[List[str]] = None) -> int:
     init_args, call_args, display_alias = parse_args(argv)
+    quiet_video_backends(argv)
     if display_alias:
         from mmpose.apis.inferencers import get_model_aliases
         display_model_aliases(get_model_aliases(init_args['scope']))

@@ -14,7 +14,7 @@ import mmengine
 from mmengine.config import Config
 from mmengine.hooks import Hook
 
-from posewarper.engine import build_runner, destroy_dist, launcher_rank
+from posewarper.engine import build_runner, destroy_dist, discard_unstarted_run, launcher_rank
 from posewarper.fileio import atomic_output
 from posewarper.utils.checkpoint_match import check_checkpoint_for_config
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
@@ -22,8 +22,8 @@ from posewarper.utils.cli_args import non_negative_float, positive_int
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
 from posewarper.utils.config_check import (CfgOptionsAction, config_build_errors, load_config,
                                            merge_cfg_options)
-from posewarper.utils.run_args import (check_data_files, config_inputs, dataset_inputs,
-                                       enable_visualization)
+from posewarper.utils.run_args import (check_data_files, check_run_settings, config_inputs,
+                                       dataset_inputs, enable_visualization)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -124,18 +124,22 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = merge_args(load_config(args.config), args)
     # the ranks of a distributed run share the outputs: the first one locks them
-    with guard_outputs(*outputs_and_inputs(cfg, args), lock=launcher_rank(args.launcher) == 0):
+    first_rank = launcher_rank(args.launcher) == 0
+    with guard_outputs(*outputs_and_inputs(cfg, args), lock=first_rank):
         # the checkpoint is checked against the model before the runner (and its work dir)
         # exists: mmengine would load it non-strictly, leaving missing layers random
         check_checkpoint_for_config(cfg, args.checkpoint, args.config,
                                     non_strict=args.non_strict)
         check_data_files(cfg, args.config, ['test'])
+        check_run_settings(cfg, args.config, args.launcher, ['test'])
         try:
-            with config_build_errors(args.config):
-                runner = build_runner(cfg)
-            if args.out:
-                runner.register_hook(SaveMetricsHook(args.out), 'LOWEST')
-            runner.test()
+            with discard_unstarted_run(cfg.work_dir, enabled=first_rank) as watch:
+                with config_build_errors(args.config):
+                    runner = build_runner(cfg)
+                runner.register_hook(watch)
+                if args.out:
+                    runner.register_hook(SaveMetricsHook(args.out), 'LOWEST')
+                runner.test()
         finally:
             destroy_dist()
 

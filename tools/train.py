@@ -16,15 +16,15 @@ from typing import Optional
 from mmengine.config import Config
 from mmengine.runner.checkpoint import find_latest_checkpoint
 
-from posewarper.engine import build_runner, destroy_dist, launcher_rank
+from posewarper.engine import build_runner, destroy_dist, discard_unstarted_run, launcher_rank
 from posewarper.utils.checkpoint_match import check_checkpoint_for_config
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_args import non_negative_float, positive_int
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
 from posewarper.utils.config_check import (CfgOptionsAction, config_build_errors, load_config,
                                            merge_cfg_options)
-from posewarper.utils.run_args import (check_data_files, config_inputs, dataset_inputs,
-                                       enable_visualization)
+from posewarper.utils.run_args import (check_data_files, check_run_settings, config_inputs,
+                                       dataset_inputs, enable_visualization)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -152,23 +152,29 @@ def main(argv=None) -> None:
                Output(osp.join(cfg.work_dir, osp.basename(args.config)),
                       "work dir's copy of the config"),
                Output(args.show_dir_output, '--show-dir', folder=True)]
-    inputs = config_inputs(args.config) + dataset_inputs(
-        cfg, ['train'] + (['val'] if cfg.get('val_cfg') else []))
+    # an empty val_cfg (dict()) still validates: mmengine skips validation only for None
+    splits = ['train'] + (['val'] if cfg.get('val_cfg') is not None
+                          and cfg.get('val_dataloader') is not None else [])
+    inputs = config_inputs(args.config) + dataset_inputs(cfg, splits)
     if not cfg.get('resume'):  # resuming reads a checkpoint of the work dir on purpose
         inputs.append(Input(checkpoint or '', 'checkpoint to load from'))
         check_not_overwritten(checkpoint, cfg.work_dir)
     # the ranks of a distributed run share the work dir: the first one locks it
-    with guard_outputs(outputs, inputs, lock=launcher_rank(args.launcher) == 0):
+    first_rank = launcher_rank(args.launcher) == 0
+    with guard_outputs(outputs, inputs, lock=first_rank):
         # checked before the runner (and its work dir) exists; mmengine would load non-strictly
         if checkpoint:
             check_checkpoint_for_config(cfg, checkpoint, args.config,
                                         training=not cfg.get('resume'),
                                         non_strict=args.non_strict)
-        check_data_files(cfg, args.config, ['train'] + (['val'] if cfg.get('val_cfg') else []))
+        check_data_files(cfg, args.config, splits)
+        check_run_settings(cfg, args.config, args.launcher, splits)
         try:
-            with config_build_errors(args.config):
-                runner = build_runner(cfg)
-            runner.train()
+            with discard_unstarted_run(cfg.work_dir, enabled=first_rank) as watch:
+                with config_build_errors(args.config):
+                    runner = build_runner(cfg)
+                runner.register_hook(watch)
+                runner.train()
         finally:
             destroy_dist()
 

@@ -10,6 +10,7 @@ from typing import Callable, Dict, List, Tuple
 
 import pytest
 import torch
+from mmengine.logging import MMLogger
 
 from tests.helpers.posetrack_docs import copy_with_scores, joints_at, person, video
 from tests.helpers.propagation import (TINY_STAGE1, TINY_STAGE2, load_json, make_dataset,
@@ -288,6 +289,16 @@ def _overlap_runs(case: str, data: Path, tmp: Path):
     return None
 
 
+def _data_options(data: Path, tool: str) -> List[str]:
+    """``--cfg-options`` values that point a tiny config's loops at the generated data."""
+    ann = f'{data}/annotations/posetrack18_val.json'
+    if tool == 'test':
+        return [f'test_dataloader.dataset.data_root={data}/', f'test_evaluator.ann_file={ann}']
+    return [f'train_dataloader.dataset.data_root={data}/',
+            'train_dataloader.dataset.ann_file=annotations/posetrack18_val.json',
+            f'val_dataloader.dataset.data_root={data}/', f'val_evaluator.ann_file={ann}']
+
+
 def _config_and_file_runs(case: str, data: Path, tmp: Path):
     """Config keys mmengine checks late, and files that are not what they claim."""
     work = ['--work-dir', str(tmp / 'out' / 'work')]
@@ -296,6 +307,29 @@ def _config_and_file_runs(case: str, data: Path, tmp: Path):
     if case == 'config-missing-ann-file':
         return [('train', [str(TINY_STAGE1), '--cfg-options',
                            f'train_dataloader.dataset.data_root={tmp}/nowhere/'] + work)]
+    settings = {'config-bad-seed': [('train', 'randomness.seed=-5')],
+                'config-bad-start-method': [('train', 'env_cfg.mp_cfg.mp_start_method=bogus')],
+                'config-zero-batch-size': [('test', 'test_dataloader.batch_size=0'),
+                                           ('train', 'val_dataloader.num_workers=-1')]}
+    if case in settings:
+        checkpoint = {'test': [str(data / 'stage1.pth')], 'train': []}
+        return [(tool, [str(TINY_STAGE1)] + checkpoint[tool] + work + ['--cfg-options', option] +
+                 _data_options(data, tool)) for tool, option in settings[case]]
+    if case == 'pred-dir-is-the-gt-dir':
+        gt_pred = _eval_dirs(tmp)
+        (tmp / 'in' / 'pred' / 'v.json').unlink()
+        (tmp / 'in' / 'pred' / 'v.json').symlink_to(tmp / 'in' / 'gt' / 'v.json')
+        out = ['--out', str(tmp / 'out' / 'ap.json')]
+        return [('eval_posetrack', gt_pred[:3] + [gt_pred[1]] + out),
+                ('eval_posetrack', gt_pred + out)]
+    if case == 'launcher-without-its-environment':
+        return [('train', [str(TINY_STAGE1), '--launcher', 'pytorch', '--cfg-options'] +
+                 _data_options(data, 'train') + work)]
+    if case == 'damaged-train-annotations':
+        ann = _edit_annotations(data, tmp, _set(('annotations', 0, 'keypoints', 3), float('nan')))
+        return [('train', [str(TINY_STAGE1), '--no-validate', '--cfg-options',
+                           f'train_dataloader.dataset.data_root={data}/',
+                           f'train_dataloader.dataset.ann_file={ann}'] + work)]
     if case == 'metrics-out-format':
         return [('test', [str(TINY_STAGE1), str(data / 'stage1.pth'), '--out',
                           str(tmp / 'out' / 'metrics.txt')] + work)]
@@ -363,6 +397,9 @@ def test_documented_message(case, data, load_tool, tmp_path, capsys, monkeypatch
         real_access = os.access
         monkeypatch.setattr(os, 'access',
                             lambda p, mode: False if mode & os.W_OK else real_access(p, mode))
+    if case == 'launcher-without-its-environment':
+        for variable in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'):
+            monkeypatch.delenv(variable, raising=False)
     for tool, argv in _runs(case, data, tmp_path):
         before = {p for p in tmp_path.rglob('*')}
         rc = load_tool(tool).main(argv)
@@ -376,3 +413,7 @@ def test_documented_message(case, data, load_tool, tmp_path, capsys, monkeypatch
         assert {p for p in tmp_path.rglob('*')} == before, (case, tool)  # nothing new
         assert not (tmp_path / 'out').exists()
     shutil.rmtree(tmp_path / 'in', ignore_errors=True)
+    # a case that built a runner left its logger current, writing to this test's captured stream
+    # (closed after the test): make a logger on the session's stream the current one
+    with capsys.disabled():
+        MMLogger.get_instance(f'bad_input_after_{case}')

@@ -209,6 +209,24 @@ def test_errors_exit_1_and_write_nothing(assets, tmp_path, capsys):
     assert not (tmp_path / 'preds').exists() and not (tmp_path / 'vis').exists()
 
 
+@pytest.mark.slow  # a fresh process: FFmpeg reads its log level once, at its first use
+@pytest.mark.parametrize('source,message', [('damaged.mp4', 'cannot open video file'),
+                                            ('webcam:7', "cannot open the camera of 'webcam:7'")])
+def test_video_backends_add_nothing_to_the_line(tmp_path, source, message):
+    """OpenCV's and FFmpeg's own messages ("moov atom not found", "Camera index out of range")
+    would precede the tool's line on stderr."""
+    if source.endswith('.mp4'):
+        source = tmp_path / source
+        source.write_bytes(bytes(range(256)) * 8)
+    cmd = [sys.executable, 'tools/infer.py', str(source), '--pose2d', TINY_CFG, '--det-model',
+           'whole_image', '--device', 'cpu', '--pred-out-dir', str(tmp_path / 'preds')]
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=TIMEOUT,
+                          env=dict(__import__('os').environ, OMP_NUM_THREADS='1'))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.count('\n') == 1 and message in proc.stderr, proc.stderr
+    assert not (tmp_path / 'preds').exists()
+
+
 def test_options_mirror_mmpose_inferencer_demo():
     args = infer.parse_args([
         'in.mp4', '--pose2d', 'cfg.py', '--pose2d-weights', 'w.pth', '--det-model', 'd.py',

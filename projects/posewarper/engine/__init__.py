@@ -5,9 +5,10 @@ from .dist import (cpu_model_wrapper_cfg, destroy_dist, init_cpu_dist, launcher_
                    uses_cpu_distributed)
 from .hooks import CPUThreadsHook, SafeCheckpointLoadingHook
 from .posewarper_runner import PoseWarperRunner, build_runner
+from .unstarted_run import UnstartedRun, discard_unstarted_run
 
 __all__ = [
     'CPUThreadsHook', 'PoseWarperRunner', 'SafeCheckpointLoadingHook', 'build_runner',
-    'cpu_model_wrapper_cfg', 'destroy_dist', 'init_cpu_dist', 'launcher_rank',
-    'uses_cpu_distributed'
+    'UnstartedRun', 'cpu_model_wrapper_cfg', 'destroy_dist', 'discard_unstarted_run',
+    'init_cpu_dist', 'launcher_rank', 'uses_cpu_distributed'
 ]

@@ -217,11 +217,15 @@ def load_posetrack_dirs(gt_dir: str, pred_dir: str) -> Tuple[Dict[str, dict], Di
 
     Raises:
         ValueError: If a folder does not exist, holds no GT file, a prediction file is missing,
-            a prediction file has no GT file, or a file is not valid json.
+            a prediction file has no GT file, a prediction file is the GT file (the same
+            folder, a link), or a file is not valid json.
     """
     gt_files = video_json_files(gt_dir)
     if not osp.isdir(pred_dir):
         raise ValueError(f'{pred_dir}: not a directory')
+    if osp.samefile(gt_dir, pred_dir):
+        raise ValueError(f'--pred-dir {pred_dir} is the --gt-dir {gt_dir}: the GT would be '
+                         'scored as its own predictions')
     gt_names = {osp.basename(f) for f in gt_files}
     for path in sorted(glob.glob(osp.join(glob.escape(pred_dir), '*.json'))):
         if osp.basename(path) not in gt_names:
@@ -230,6 +234,8 @@ def load_posetrack_dirs(gt_dir: str, pred_dir: str) -> Tuple[Dict[str, dict], Di
         pred_path = osp.join(pred_dir, osp.basename(path))
         if not osp.isfile(pred_path):
             raise ValueError(f'{pred_path}: prediction file missing for GT video {path}')
+        if osp.samefile(path, pred_path):  # a link to the GT file
+            raise ValueError(f'{pred_path}: the prediction file is the GT file {path}')
     gt_videos, pred_videos = {}, {}
     for path in gt_files:
         name = osp.basename(path)

@@ -18,6 +18,7 @@ reports a process killed by the signal. Outputs are committed with the signals h
 import argparse
 import functools
 import inspect
+import os
 import os.path as osp
 import signal
 import sys
@@ -85,6 +86,29 @@ def add_debug_argument(parser: argparse.ArgumentParser) -> None:
     """Add ``--debug`` (show the traceback of an expected error too)."""
     parser.add_argument('--debug', action='store_true',
                         help='on an error, show the traceback instead of a one-line message')
+
+
+def quiet_video_backends(argv: Optional[List[str]] = None) -> None:
+    """Silence the messages OpenCV and FFmpeg print themselves on stderr when a camera or a
+    video file cannot be opened ("Camera index out of range", "moov atom not found"): the
+    inference tools report that failure in their one line. ``--debug`` keeps them.
+
+    FFmpeg's level is read from ``OPENCV_FFMPEG_LOGLEVEL`` when OpenCV first uses FFmpeg, so
+    this is called before any video is opened; a level the user set is kept.
+
+    Args:
+        argv (list[str], optional): The tool's command line (``sys.argv[1:]`` when None).
+    """
+    if '--debug' in (sys.argv[1:] if argv is None else argv):
+        return
+    os.environ.setdefault('OPENCV_FFMPEG_LOGLEVEL', '-8')  # AV_LOG_QUIET
+    if 'OPENCV_LOG_LEVEL' not in os.environ:
+        import cv2
+        logging = getattr(getattr(cv2, 'utils', None), 'logging', None)
+        if logging is not None:  # OpenCV >= 4.5 (older ones have cv2.setLogLevel)
+            logging.setLogLevel(logging.LOG_LEVEL_SILENT)
+        elif hasattr(cv2, 'setLogLevel'):
+            cv2.setLogLevel(0)
 
 
 def cli_main(main: Callable[[Optional[List[str]]], Optional[int]]

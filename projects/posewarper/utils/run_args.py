@@ -1,6 +1,8 @@
 """What ``tools/train.py`` and ``tools/test.py`` share beyond reading the config: the
 visualisation flags, and what a run reads (the config's files, its datasets' files), checked
 before a work dir exists."""
+import multiprocessing
+import os
 import os.path as osp
 from typing import List, Optional, Sequence
 
@@ -115,3 +117,48 @@ def check_data_files(cfg: Config, path: str, splits: Sequence[str]) -> None:
             if isinstance(ann_file, str) and ann_file and not osp.isfile(ann_file):
                 where = f'{split}_evaluator' + (f'.{i}' if isinstance(evaluators, list) else '')
                 raise ValueError(f'config {path}: {where}.ann_file: {ann_file} not found')
+
+
+#: what each launcher's process group reads from the environment (torch's ``env://``
+#: rendezvous, mmengine's slurm and mpi set-ups)
+LAUNCHER_VARIABLES = dict(
+    pytorch=('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'),
+    slurm=('SLURM_PROCID', 'SLURM_NTASKS', 'SLURM_NODELIST'),
+    mpi=('OMPI_COMM_WORLD_LOCAL_RANK', 'OMPI_COMM_WORLD_SIZE', 'OMPI_COMM_WORLD_RANK'))
+
+
+def check_run_settings(cfg: Config, path: str, launcher: str, splits: Sequence[str]) -> None:
+    """Refuse, before a work dir exists, the runner settings mmengine checks only after it has
+    created the work dir: the seed, the start method of worker processes, the data loaders'
+    batch size and workers, and the launcher's environment.
+
+    Args:
+        cfg (Config): The config (after ``--cfg-options``).
+        path (str): The config file, for messages.
+        launcher (str): ``--launcher``.
+        splits (Sequence[str]): The loops the run builds: ``train``, ``val``, ``test``.
+
+    Raises:
+        ValueError: One line naming the key (or the launcher) and the value.
+    """
+    seed = (cfg.get('randomness') or {}).get('seed')
+    if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)
+                             or not 0 <= seed < 2**32):
+        raise ValueError(f'config {path}: randomness.seed: {seed!r} is not an integer in '
+                         '[0, 2**32 - 1] (or None for a random one)')
+    method = ((cfg.get('env_cfg') or {}).get('mp_cfg') or {}).get('mp_start_method')
+    if method is not None and method not in multiprocessing.get_all_start_methods():
+        raise ValueError(f'config {path}: env_cfg.mp_cfg.mp_start_method: {method!r} is not '
+                         f'one of {multiprocessing.get_all_start_methods()}')
+    for split in splits:
+        loader = cfg.get(f'{split}_dataloader') or {}
+        for key, least in (('batch_size', 1), ('num_workers', 0)):
+            value = loader.get(key, least)
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise ValueError(f'config {path}: {split}_dataloader.{key}: {value!r} is not an '
+                                 f'integer >= {least}')
+    missing = [v for v in LAUNCHER_VARIABLES.get(launcher, ()) if v not in os.environ]
+    if missing:
+        raise ValueError(f'--launcher {launcher}: the environment lacks {", ".join(missing)} '
+                         f'(start the processes with tools/dist_train.sh or '
+                         f'tools/slurm_train.sh, or use --launcher none)')
