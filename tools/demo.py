@@ -22,6 +22,7 @@ models and predictions to ``--work-dir/seed_<seed>``. Example::
     python tools/demo.py --quick         # a minute or two: checks every stage and output
 """
 import argparse
+import dataclasses
 import os.path as osp
 import shlex
 import sys
@@ -29,6 +30,7 @@ from typing import List, Optional
 
 from posewarper.fileio import check_output_path
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
+from posewarper.utils.cli_args import non_negative_int
 from posewarper_demo import DEFAULT, PRETRAINED, QUICK, SCRATCH
 from posewarper_demo.run import run_demo
 
@@ -53,9 +55,15 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument('--stage2-init',
                         help='a trained tiny PoseWarper whose warping head both stage-2 models '
                         'start from (default: an untrained warping head)')
+    parser.add_argument('--stage2-epochs', type=non_negative_int,
+                        help='epochs of each stage-2 training (default: the settings\'); 0 '
+                        'with --stage2-init evaluates that PoseWarper without fine-tuning')
     parser.add_argument('--work-dir', default='work_dirs/demo', help='output folder')
     add_debug_argument(parser)
     args = parser.parse_args(argv)
+    if args.stage2_epochs == 0 and not args.stage2_init:
+        parser.error('--stage2-epochs 0 needs --stage2-init (an untrained warping head would '
+                     'be evaluated)')
     if len(set(args.seeds)) != len(args.seeds) or min(args.seeds) < 0:
         parser.error(f'--seeds must be distinct non-negative integers, got {args.seeds}')
     return args
@@ -66,6 +74,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     command = 'python tools/demo.py ' + ' '.join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     settings = QUICK if args.quick else SCRATCH if args.from_scratch else DEFAULT
+    if args.stage2_epochs is not None:
+        settings = dataclasses.replace(settings, stage2_epochs=args.stage2_epochs)
     stage1_init = None if args.from_scratch else osp.abspath(args.stage1_init)
     if stage1_init is not None and not osp.isfile(stage1_init):
         raise FileNotFoundError(f'--stage1-init: no such checkpoint: {args.stage1_init}')

@@ -193,6 +193,8 @@ def demo_config(config: str,
         iters = epochs * iters_per_epoch(cfg)
     base_epochs = cfg.train_cfg.max_epochs
     cfg.train_cfg = dict(by_epoch=False, max_iters=iters, val_interval=iters + 1)
+    if iters == 0:  # the model as initialised (train_model saves it): no schedule to scale
+        cfg.param_scheduler = []
     for sched in cfg.param_scheduler:
         if 'milestones' in sched:
             sched.milestones = sorted({max(1, round(m * iters / base_epochs))
@@ -200,16 +202,23 @@ def demo_config(config: str,
         sched.update(by_epoch=False, begin=0, end=iters)
     # what every demo run changes (no validation, iteration logs, the last checkpoint only)
     cfg.merge_from_dict(Config.fromfile(config_file('demo/demo_run.py')).to_dict())
-    cfg.default_hooks.checkpoint.interval = iters
+    cfg.default_hooks.checkpoint.interval = max(iters, 1)
     return cfg
 
 
 def train_model(cfg: Config) -> str:
-    """Train with the config's runner; returns the last checkpoint."""
+    """Train with the config's runner; returns the last checkpoint, ``iter_<max_iters>.pth``.
+
+    With ``max_iters = 0`` the model is only initialised (``init_cfg``, then ``load_from``)
+    and saved as ``iter_0.pth``: a pretrained model evaluated without fine-tuning.
+    """
     from posewarper.engine import build_runner
     runner = build_runner(cfg)
     runner.train()
-    return osp.join(cfg.work_dir, f'iter_{cfg.train_cfg.max_iters}.pth')
+    name = f'iter_{cfg.train_cfg.max_iters}.pth'
+    if cfg.train_cfg.max_iters == 0:  # no iteration ran, so the checkpoint hook saved nothing
+        runner.save_checkpoint(cfg.work_dir, name, save_optimizer=False, save_param_scheduler=False)
+    return osp.join(cfg.work_dir, name)
 
 
 def test_model(cfg: Config, checkpoint: str, pred_dir: Optional[str] = None,

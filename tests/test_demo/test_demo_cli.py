@@ -18,3 +18,12 @@ def test_missing_stage1_init(tmp_path):
              and 'pkg_resources' not in line]
     assert lines == [f'demo.py: error: --stage1-init: no such checkpoint: {tmp_path / "no.pth"}']
     assert not work.exists()  # nothing written before the check
+
+
+def test_stage2_epochs_zero_needs_a_trained_warp(tmp_path, load_tool, capsys):
+    work = tmp_path / 'demo'
+    assert load_tool('demo').main(['--quick', '--stage2-epochs', '0', '--work-dir',
+                                   str(work)]) == 1
+    assert capsys.readouterr().err == ('demo.py: error: --stage2-epochs 0 needs --stage2-init (an '
+                                       'untrained warping head would be evaluated) (see --help)\n')
+    assert not work.exists()

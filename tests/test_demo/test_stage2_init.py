@@ -6,7 +6,8 @@ import torch
 
 from posewarper.engine import build_runner
 from posewarper.utils import read_checkpoint
-from posewarper_demo.pipeline import CONFIGS, QUICK, config_file, demo_config, make_demo_data
+from posewarper_demo.pipeline import (CONFIGS, QUICK, config_file, demo_config, make_demo_data,
+                                      train_model)
 from tests.helpers.tiny_posewarper import PRETRAINED_STAGE1, save_tiny_posewarper
 
 
@@ -51,3 +52,20 @@ def test_pretrained_warp_under_finetuned_stage1(tmp_path, with_init):
             assert torch.equal(model[key], state[key]), key
         else:  # the untrained identity warp
             assert torch.equal(model[key], fresh_state[key]), key
+
+
+def test_zero_iterations_save_the_model_as_initialised(tmp_path):
+    """``--stage2-epochs 0``: the pretrained PoseWarper under the fine-tuned stage 1, evaluated
+    without fine-tuning, is saved as ``iter_0.pth``."""
+    data = tmp_path / 'data'
+    make_demo_data(str(data), QUICK, seed=3)
+    stage2 = save_tiny_posewarper(tmp_path / 'stage2.pth')
+    cfg = demo_config(config_file(CONFIGS['posewarper']), str(data), str(tmp_path / 'work'),
+                      0, seed=3, load_from=str(PRETRAINED_STAGE1), init_from=str(stage2))
+    saved = train_model(cfg)
+    assert saved.endswith('iter_0.pth')
+    model, stage1, pretrained = _state(saved), _state(PRETRAINED_STAGE1), _state(stage2)
+    assert set(model) == set(pretrained)
+    for key, value in model.items():
+        expected = stage1[key] if key in stage1 else pretrained[key]
+        assert torch.equal(value, expected.to(value.dtype)), key
