@@ -6,7 +6,9 @@ of ``--seeds`` (0, 1, 2 by default):
 1. fine-tune the pretrained tiny single-frame model (stage 1) on the labelled frames (every 7th),
    as the paper fine-tunes COCO weights on PoseTrack (``--from-scratch``: train it from random
    weights; ``--stage1-init``: from another checkpoint);
-2. train PoseWarper (stage 2, frozen backbone) plain and with cycle consistency;
+2. fine-tune PoseWarper (stage 2, frozen backbone), plain and with cycle consistency, from the
+   shipped PoseWarper trained on its own generated videos (``--stage2-init none``: from an
+   untrained warping head; ``--stage2-epochs 0``: evaluate the shipped one as it is);
 3. Table 1: propagate the test videos' labelled frames to ±3 with copy, Farneback, the
    single-frame model, PoseWarper and PoseWarper + cycle, scored with PoseTrack mAP;
 4. aggregation: single-frame vs PoseWarper's ±2 temporal aggregation (mmengine test loop), also
@@ -31,7 +33,7 @@ from typing import List, Optional
 from posewarper.fileio import check_output_path
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_args import non_negative_int
-from posewarper_demo import DEFAULT, PRETRAINED, QUICK, SCRATCH
+from posewarper_demo import DEFAULT, PRETRAINED, QUICK, SCRATCH, STAGE2_PRETRAINED
 from posewarper_demo.run import run_demo
 
 
@@ -53,17 +55,22 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                       help='checkpoint stage 1 is fine-tuned from (default: the shipped '
                       'pretrained tiny HRNet)')
     parser.add_argument('--stage2-init',
-                        help='a trained tiny PoseWarper whose warping head both stage-2 models '
-                        'start from (default: an untrained warping head)')
+                        help='a trained tiny PoseWarper both stage-2 models start from, or '
+                        '"none" for an untrained warping head (default: the shipped one; none '
+                        'with --from-scratch)')
     parser.add_argument('--stage2-epochs', type=non_negative_int,
                         help='epochs of each stage-2 training (default: the settings\'); 0 '
                         'with --stage2-init evaluates that PoseWarper without fine-tuning')
     parser.add_argument('--work-dir', default='work_dirs/demo', help='output folder')
     add_debug_argument(parser)
     args = parser.parse_args(argv)
+    if args.stage2_init is None:  # a from-scratch run keeps every model from scratch
+        args.stage2_init = None if args.from_scratch else STAGE2_PRETRAINED
+    elif args.stage2_init.lower() == 'none':
+        args.stage2_init = None
     if args.stage2_epochs == 0 and not args.stage2_init:
-        parser.error('--stage2-epochs 0 needs --stage2-init (an untrained warping head would '
-                     'be evaluated)')
+        parser.error('--stage2-epochs 0 needs a trained PoseWarper (--stage2-init); an '
+                     'untrained warping head would be evaluated')
     if len(set(args.seeds)) != len(args.seeds) or min(args.seeds) < 0:
         parser.error(f'--seeds must be distinct non-negative integers, got {args.seeds}')
     return args

@@ -10,13 +10,14 @@ An application over the installed ``posewarper`` package (it finds the tiny conf
 - :mod:`.report`: ``results.json`` and ``report.md``;
 - :mod:`.figures`: bar plots, the side-by-side pose video, learned offsets vs optical flow.
 """
-from .pipeline import (CONFIGS, DEFAULT, PRETRAINED, QUICK, SCRATCH, DemoSettings, StageTimer,
-                       config_file, demo_config, make_demo_data, propagate_and_score, test_model,
-                       train_model)
+from .pipeline import (CONFIGS, DEFAULT, PRETRAINED, QUICK, SCRATCH, STAGE2_PRETRAINED,
+                       DemoSettings, StageTimer, config_file, demo_config, make_demo_data,
+                       propagate_and_score, test_model, train_model)
 from .report import TARGETS, check_targets, write_report, write_results
 
 __all__ = [
-    'CONFIGS', 'DEFAULT', 'PRETRAINED', 'QUICK', 'SCRATCH', 'DemoSettings', 'StageTimer',
+    'CONFIGS', 'DEFAULT', 'PRETRAINED', 'QUICK', 'SCRATCH', 'STAGE2_PRETRAINED', 'DemoSettings',
+    'StageTimer',
     'config_file', 'demo_config', 'make_demo_data', 'propagate_and_score', 'test_model',
     'train_model', 'TARGETS', 'check_targets', 'write_report', 'write_results'
 ]

@@ -91,7 +91,10 @@ def demo_settings(name: str) -> DemoSettings:
 
 #: the pretrained tiny HRNet that stage 1 is fine-tuned from by default (the demo's analogue of the
 #: paper's COCO-pretrained HRNet-W48), with its sidecar ``.json`` (command, commit, sha256, AP)
-PRETRAINED = osp.join(osp.dirname(__file__), 'checkpoints', 'hrnet-tiny_synthetic-pretrain.pth')
+PRETRAINED = osp.join(osp.dirname(__file__), 'checkpoints', 'hrnet-tiny_synthetic-pretrain2000.pth')
+#: the tiny PoseWarper trained to its plateau on that stage 1 (the analogue of the paper's full
+#: PoseTrack training run), which both demo PoseWarpers start from by default; sidecar beside it
+STAGE2_PRETRAINED = osp.join(osp.dirname(PRETRAINED), 'posewarper-tiny_synthetic-pretrain2000.pth')
 #: ``tools/demo.py --quick``, the default run and ``--from-scratch`` (configs/demo/ says why)
 QUICK, DEFAULT, SCRATCH = (demo_settings(name) for name in ('quick', 'default', 'scratch'))
 

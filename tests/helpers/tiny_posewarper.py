@@ -3,7 +3,8 @@
 The stage-1 weights (backbone and heatmap layer, trained on generated videos) fill the
 PoseWarper's stage-1 part; its warping head keeps its initialisation, the identity warp, so the
 temporal aggregation is the weighted sum of the neighbouring frames' heatmaps, each cropped with
-the reference frame's box. No PoseWarper is shipped trained; this is the closest real model.
+the reference frame's box: a real model whose warp is known exactly (the shipped trained
+PoseWarper warps by what it learnt).
 """
 from pathlib import Path
 

@@ -1,8 +1,13 @@
-"""tools/demo.py's arguments: a missing stage-1 checkpoint is one line and status 1."""
+"""tools/demo.py's arguments: a missing stage-1 checkpoint is one line and status 1; which
+PoseWarper stage 2 starts from."""
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from posewarper_demo import PRETRAINED, STAGE2_PRETRAINED
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,10 +25,23 @@ def test_missing_stage1_init(tmp_path):
     assert not work.exists()  # nothing written before the check
 
 
-def test_stage2_epochs_zero_needs_a_trained_warp(tmp_path, load_tool, capsys):
+@pytest.mark.parametrize('init', [['--stage2-init', 'none'], ['--from-scratch']])
+def test_stage2_epochs_zero_needs_a_trained_warp(tmp_path, load_tool, capsys, init):
     work = tmp_path / 'demo'
-    assert load_tool('demo').main(['--quick', '--stage2-epochs', '0', '--work-dir',
+    assert load_tool('demo').main(['--quick', *init, '--stage2-epochs', '0', '--work-dir',
                                    str(work)]) == 1
-    assert capsys.readouterr().err == ('demo.py: error: --stage2-epochs 0 needs --stage2-init (an '
-                                       'untrained warping head would be evaluated) (see --help)\n')
+    assert capsys.readouterr().err == ('demo.py: error: --stage2-epochs 0 needs a trained '
+                                       'PoseWarper (--stage2-init); an untrained warping head '
+                                       'would be evaluated (see --help)\n')
     assert not work.exists()
+
+
+@pytest.mark.parametrize('argv, expected', [
+    ([], STAGE2_PRETRAINED),  # the shipped PoseWarper, fine-tuned per seed
+    (['--stage2-init', 'none'], None),
+    (['--stage2-init', 'NONE', '--stage1-init', PRETRAINED], None),
+    (['--from-scratch'], None),  # every model from scratch
+    (['--from-scratch', '--stage2-init', STAGE2_PRETRAINED], STAGE2_PRETRAINED),
+])
+def test_stage2_init_default(load_tool, argv, expected):
+    assert load_tool('demo').parse_args(argv).stage2_init == expected

@@ -1,6 +1,6 @@
-"""The pretrained tiny stage-1 checkpoints shipped with the demo (the 600-video one the default
-fine-tunes, the 2000-video one trained to its plateau): their sidecars are true and they load
-strictly.
+"""The checkpoints shipped with the demo: the pretrained tiny stage-1 models (the 2000-video one the
+default fine-tunes, trained to its plateau, and the earlier 600-video one) and the tiny PoseWarper
+trained on the first (the default's stage-2 start): their sidecars are true and they load strictly.
 
 Whether its weights are good is checked by the quick demo (``test_demo_quick``: a floor on the
 single-frame AP after fine-tuning on a few generated frames).
@@ -13,10 +13,10 @@ from mmengine.config import Config
 
 from posewarper.fileio import sha256_file
 from posewarper.utils import load_pose_weights
-from posewarper_demo import CONFIGS, PRETRAINED, config_file
+from posewarper_demo import CONFIGS, PRETRAINED, STAGE2_PRETRAINED, config_file
 
-SHIPPED = [PRETRAINED,
-           osp.join(osp.dirname(PRETRAINED), 'hrnet-tiny_synthetic-pretrain2000.pth')]
+STAGE1 = [PRETRAINED, osp.join(osp.dirname(PRETRAINED), 'hrnet-tiny_synthetic-pretrain.pth')]
+SHIPPED = STAGE1 + [STAGE2_PRETRAINED]
 
 
 @pytest.mark.parametrize('checkpoint', SHIPPED, ids=osp.basename)
@@ -32,11 +32,12 @@ def test_sidecar_matches_the_file(checkpoint):
     assert 0 < sidecar['val_ap']['Total'] <= 100
 
 
-@pytest.mark.parametrize('checkpoint', SHIPPED, ids=osp.basename)
-def test_loads_strictly_into_the_tiny_stage1_config(checkpoint):
+@pytest.mark.parametrize('checkpoint, stage', [(c, 'stage1') for c in STAGE1]
+                         + [(STAGE2_PRETRAINED, 'posewarper')], ids=lambda v: osp.basename(v))
+def test_loads_strictly_into_its_tiny_config(checkpoint, stage):
     from mmpose.registry import MODELS
     from mmpose.utils import register_all_modules
     register_all_modules()
-    model = MODELS.build(Config.fromfile(config_file(CONFIGS['stage1'])).model)
+    model = MODELS.build(Config.fromfile(config_file(CONFIGS[stage])).model)
     checkpoint = load_pose_weights(model, checkpoint)  # raises on any missing or extra weight
     assert checkpoint['meta']['dataset_meta']['num_keypoints'] == 17
