@@ -19,24 +19,29 @@ Example::
 import argparse
 import json
 import sys
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 from mmengine.fileio import list_from_file
 
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 
 
+def scalar_records(path: str) -> Iterator[dict]:
+    """The json objects of an mmengine ``scalars.json``, one per logged line."""
+    for n, line in enumerate(list_from_file(path), 1):
+        if not line.strip():
+            continue
+        try:
+            yield json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ValueError(f'{path}: line {n}: not json ({e.msg})') from None
+
+
 def read_scalars(paths: List[str], key: str) -> Dict[int, float]:
     """``step -> value of key`` over mmengine ``scalars.json`` files (training lines only)."""
     values = {}
     for path in paths:
-        for n, line in enumerate(list_from_file(path), 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f'{path}: line {n}: not json ({e.msg})') from None
+        for record in scalar_records(path):
             if key in record and 'step' in record and 'lr' in record:  # lr: a training line
                 values[int(record['step'])] = float(record[key])
     return values
