@@ -52,6 +52,7 @@ def recovery_points(items: List[str]) -> Dict[int, dict]:
 
 
 def plot_curve(points: Dict[int, dict], val_ap: Dict[int, float], out: str) -> None:
+    """Recovery per |δ| and cue (left) and validation AP (right) against iterations, to ``out``."""
     plt = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     iters = list(points)

@@ -17,7 +17,6 @@ from .report import TARGETS, check_targets, write_report, write_results
 
 __all__ = [
     'CONFIGS', 'DEFAULT', 'PRETRAINED', 'QUICK', 'SCRATCH', 'STAGE2_PRETRAINED', 'DemoSettings',
-    'StageTimer',
-    'config_file', 'demo_config', 'make_demo_data', 'propagate_and_score', 'test_model',
-    'train_model', 'TARGETS', 'check_targets', 'write_report', 'write_results'
+    'StageTimer', 'config_file', 'demo_config', 'make_demo_data', 'propagate_and_score',
+    'test_model', 'train_model', 'TARGETS', 'check_targets', 'write_report', 'write_results'
 ]
