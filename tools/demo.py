@@ -68,9 +68,14 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         args.stage2_init = None if args.from_scratch else STAGE2_PRETRAINED
     elif args.stage2_init.lower() == 'none':
         args.stage2_init = None
-    if args.stage2_epochs == 0 and not args.stage2_init:
-        parser.error('--stage2-epochs 0 needs a trained PoseWarper (--stage2-init); an '
-                     'untrained warping head would be evaluated')
+    args.settings = QUICK if args.quick else SCRATCH if args.from_scratch else DEFAULT
+    if args.stage2_epochs is not None:
+        args.settings = dataclasses.replace(args.settings, stage2_epochs=args.stage2_epochs)
+    if args.settings.stage2_epochs == 0 and not args.stage2_init:
+        why = ('--stage2-epochs 0' if args.stage2_epochs == 0 else
+               'stage2_epochs=0 (the default, configs/demo/default.py)')
+        parser.error(f'{why} needs a trained PoseWarper (--stage2-init); an untrained warping '
+                     'head would be evaluated: give --stage2-epochs N to train it')
     if len(set(args.seeds)) != len(args.seeds) or min(args.seeds) < 0:
         parser.error(f'--seeds must be distinct non-negative integers, got {args.seeds}')
     return args
@@ -80,9 +85,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     command = 'python tools/demo.py ' + ' '.join(shlex.quote(a) for a in (argv or sys.argv[1:]))
-    settings = QUICK if args.quick else SCRATCH if args.from_scratch else DEFAULT
-    if args.stage2_epochs is not None:
-        settings = dataclasses.replace(settings, stage2_epochs=args.stage2_epochs)
+    settings = args.settings
     stage1_init = None if args.from_scratch else osp.abspath(args.stage1_init)
     if stage1_init is not None and not osp.isfile(stage1_init):
         raise FileNotFoundError(f'--stage1-init: no such checkpoint: {args.stage1_init}')

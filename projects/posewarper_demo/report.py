@@ -105,6 +105,17 @@ def write_results(results: dict, path: str) -> str:
     return path
 
 
+def _stage2_words(results: dict) -> str:
+    """How the report's first sentence ends: where stage 2 came from."""
+    if not results.get('stage2_init'):
+        return '; the warping heads start untrained.'
+    if results['settings']['stage2_epochs'] == 0:
+        return ('; stage 2 is the trained PoseWarper '
+                f'`{results["stage2_init"]}`, evaluated as shipped (no fine-tuning: the '
+                '`posewarper` and `posewarper + cycle` rows are the same model).')
+    return f'; the warping heads start from the trained PoseWarper `{results["stage2_init"]}`.'
+
+
 def write_report(results: dict, path: str, command: str, figures: Dict[str, str]) -> str:
     """Write ``report.md``: the tables (mean ± sd over seeds, and per seed), the targets, the
     figures, timings and commands.
@@ -123,9 +134,7 @@ def write_report(results: dict, path: str, command: str, figures: Dict[str, str]
     md += [f'Produced by `{command}`, seeds {", ".join(seeds)}; stage 1 '
            + (f'fine-tuned from `{results["stage1_init"]}`' if results['stage1_init'] else
               'trained from scratch')
-           + ('; the warping heads start from the trained PoseWarper '
-              f'`{results["stage2_init"]}`.' if results.get('stage2_init') else
-              '; the warping heads start untrained.'), '']
+           + _stage2_words(results), '']
     if results['quick']:
         md += ['**Quick run**: one epoch on a few frames, to check that every stage and output '
                'works. The numbers below say nothing about the method.', '']

@@ -25,21 +25,25 @@ def test_missing_stage1_init(tmp_path):
     assert not work.exists()  # nothing written before the check
 
 
-@pytest.mark.parametrize('init', [['--stage2-init', 'none'], ['--from-scratch']])
-def test_stage2_epochs_zero_needs_a_trained_warp(tmp_path, load_tool, capsys, init):
+@pytest.mark.parametrize('argv, why', [
+    (['--quick', '--stage2-init', 'none', '--stage2-epochs', '0'], '--stage2-epochs 0'),
+    (['--quick', '--from-scratch', '--stage2-epochs', '0'], '--stage2-epochs 0'),
+    # the default evaluates the shipped PoseWarper as is: an untrained one must be trained
+    (['--stage2-init', 'none'], 'stage2_epochs=0 (the default, configs/demo/default.py)'),
+])
+def test_stage2_epochs_zero_needs_a_trained_warp(tmp_path, load_tool, capsys, argv, why):
     work = tmp_path / 'demo'
-    assert load_tool('demo').main(['--quick', *init, '--stage2-epochs', '0', '--work-dir',
-                                   str(work)]) == 1
-    assert capsys.readouterr().err == ('demo.py: error: --stage2-epochs 0 needs a trained '
-                                       'PoseWarper (--stage2-init); an untrained warping head '
-                                       'would be evaluated (see --help)\n')
+    assert load_tool('demo').main([*argv, '--work-dir', str(work)]) == 1
+    assert capsys.readouterr().err == (
+        f'demo.py: error: {why} needs a trained PoseWarper (--stage2-init); an untrained '
+        'warping head would be evaluated: give --stage2-epochs N to train it (see --help)\n')
     assert not work.exists()
 
 
 @pytest.mark.parametrize('argv, expected', [
-    ([], STAGE2_PRETRAINED),  # the shipped PoseWarper, fine-tuned per seed
-    (['--stage2-init', 'none'], None),
-    (['--stage2-init', 'NONE', '--stage1-init', PRETRAINED], None),
+    ([], STAGE2_PRETRAINED),  # the shipped PoseWarper, evaluated as shipped
+    (['--stage2-init', 'none', '--stage2-epochs', '2'], None),
+    (['--stage2-init', 'NONE', '--stage1-init', PRETRAINED, '--stage2-epochs', '1'], None),
     (['--from-scratch'], None),  # every model from scratch
     (['--from-scratch', '--stage2-init', STAGE2_PRETRAINED], STAGE2_PRETRAINED),
 ])
