@@ -40,13 +40,11 @@ Usage: python benchmarks/official_parity.py --official-repo PATH [--input-size W
 """
 import argparse
 import contextlib
-import importlib.util
 import json
 import os.path as osp
 import sys
 import time
-import types
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional
 
 import torch
 import torch.nn as nn
@@ -56,6 +54,8 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData, PixelData
 from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
+from official_modules import (HOW_TO_GET, build_official, load_official,  # beside this script
+                              official_runtime)
 
 import posewarper  # noqa: F401  (registers the PoseWarper modules)
 from posewarper.apis import crop_heatmaps
@@ -66,106 +66,12 @@ REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = osp.join(REPO_ROOT, 'configs', 'posewarper')
 STAGE2 = osp.join(CONFIGS, 'posewarper_hrnet-w48_8xb8-20e_posetrack18-384x288.py')
 FINETUNE = osp.join(CONFIGS, 'posewarper-cycle-finetune_hrnet-w48_8xb8-20e_posetrack18-384x288.py')
-YAML = 'experiments/posetrack/hrnet/w48_384x288_adam_lr1e-4_PoseWarper_train.yaml'
-MODULES = dict(pair='lib/models/pose_hrnet.py', aggregation='lib/models/pose_hrnet_PoseAgg.py')
-HOW_TO_GET = ('needs a checkout of the official code: git clone '
-              'https://github.com/facebookresearch/PoseWarper PATH, then --official-repo PATH')
 # the official window, in the channel order of pose_hrnet_PoseAgg.py (t, t-1, t-2, t+1, t+2),
 # and ours (reference first, then -1, +1, -2, +2) with the official weights
 OFFICIAL_ORDER = (0, -1, -2, 1, 2)
 OUR_OFFSETS, OUR_WEIGHTS = (0, -1, 1, -2, 2), (0.3, 0.25, 0.25, 0.1, 0.1)
 WARP_PREFIXES = ('head.offset_feats.', 'head.offset_layers.', 'head.deform_conv_layers.')
 DIRECTIONS = ['training', 'cycle', 'propagation', 'aggregation']
-
-
-class _OfficialDeformConv(nn.Module):
-    """Stand-in for the official CUDA ``DeformConv`` (DCNv1): its constructor arguments, its
-    ``weight`` ``(C_out, C_in / groups, kh, kw)`` and ``forward(x, offset)``, computed by
-    torchvision (deformable groups follow from the offset's channels)."""
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, deformable_groups=1, bias=False):
-        super().__init__()
-        assert not bias and groups == 1
-        k = nn.modules.utils._pair(kernel_size)
-        self.stride, self.padding = nn.modules.utils._pair(stride), nn.modules.utils._pair(padding)
-        self.dilation = nn.modules.utils._pair(dilation)
-        self.weight = nn.Parameter(torch.empty(out_channels, in_channels, *k))
-        nn.init.uniform_(self.weight, -(in_channels * k[0] * k[1])**-0.5,
-                         (in_channels * k[0] * k[1])**-0.5)
-
-    def forward(self, x, offset):
-        from torchvision.ops import deform_conv2d
-        return deform_conv2d(x, offset, self.weight, stride=self.stride, padding=self.padding,
-                             dilation=self.dilation)
-
-
-@contextlib.contextmanager
-def official_runtime() -> Iterator[None]:
-    """While the official modules are imported, built and run: our ``deform_conv`` module and
-    ``.cuda()`` as a no-op (they call it on modules and tensors, CUDA or not)."""
-    stub = types.ModuleType('deform_conv')
-    stub.DeformConv = _OfficialDeformConv
-    saved = sys.modules.get('deform_conv'), nn.Module.cuda
-    sys.modules['deform_conv'] = stub
-    nn.Module.cuda = lambda self, *args, **kwargs: self
-    torch.Tensor.cuda = lambda self, *args, **kwargs: self  # shadows torch._C.TensorBase's
-    try:
-        yield
-    finally:
-        nn.Module.cuda = saved[1]
-        del torch.Tensor.cuda
-        if saved[0] is None:
-            sys.modules.pop('deform_conv', None)
-        else:
-            sys.modules['deform_conv'] = saved[0]
-
-
-class _Cfg(dict):
-    """The yacs node the official modules read, as ``cfg['A']['B']`` and ``cfg.A.B``."""
-
-    def __getattr__(self, name):
-        try:
-            return self[name]
-        except KeyError as e:
-            raise AttributeError(name) from e
-
-    @classmethod
-    def wrap(cls, value):
-        return cls({k: cls.wrap(v) for k, v in value.items()}) if isinstance(value, dict) else value
-
-
-def load_official(repo: str) -> Tuple[Dict[str, types.ModuleType], _Cfg]:
-    """Import the two official model files from ``repo`` and read its stage-2 yaml."""
-    import yaml
-    missing = [p for p in list(MODULES.values()) + [YAML] if not osp.isfile(osp.join(repo, p))]
-    if missing:
-        raise FileNotFoundError(f'{repo} is not a PoseWarper checkout (no {missing[0]}); '
-                                + HOW_TO_GET)
-    modules = {}
-    with official_runtime():
-        for name, path in MODULES.items():
-            spec = importlib.util.spec_from_file_location(f'official_{name}',
-                                                          osp.join(repo, path))
-            modules[name] = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(modules[name])
-    with open(osp.join(repo, YAML)) as f:
-        cfg = _Cfg.wrap(yaml.safe_load(f))
-    return modules, cfg
-
-
-def build_official(modules: dict, cfg: _Cfg, direction: str) -> nn.Module:
-    """The official model of a direction, as the official scripts configure it."""
-    model_cfg = dict(cfg['MODEL'], USE_WARPING_TRAIN=True, USE_WARPING_TEST=True,
-                     USE_GT_INPUT_TRAIN=False, USE_GT_INPUT_TEST=direction == 'propagation',
-                     WARPING_REVERSE=direction == 'propagation',
-                     CYCLE_CONSISTENCY_FINETUNE=direction == 'cycle', PRETRAINED='')
-    full = _Cfg(dict(cfg, MODEL=_Cfg.wrap(model_cfg)))
-    is_train = direction in ('training', 'cycle')
-    module = modules['aggregation' if direction == 'aggregation' else 'pair']
-    with official_runtime():
-        # get_pose_net runs init_weights (initialisation and FREEZE_WEIGHTS) when training
-        return module.get_pose_net(full, is_train=is_train).train(is_train)
 
 
 def build_ours(direction: str, backend: str) -> nn.Module:
