@@ -118,6 +118,8 @@ def _runs(case: str, data: Path, tmp: Path) -> List[Tuple[str, List[str]]]:
         new_kinds = _overlap_runs(case, data, tmp)
     if new_kinds is None:
         new_kinds = _config_and_file_runs(case, data, tmp)
+    if new_kinds is None:
+        new_kinds = _round4_runs(case, data, tmp)
     if new_kinds is not None:
         return new_kinds
     if case == 'root-is-a-list':
@@ -382,6 +384,50 @@ def _config_and_file_runs(case: str, data: Path, tmp: Path):
     if case == 'sidecar-key-in-info':
         return [('publish_checkpoint', [str(data / 'stage1.pth'), str(tmp / 'out' / 'p.pth'),
                                         '--info', 'sha256=deadbeef'])]
+    return None
+
+
+def _round4_runs(case: str, data: Path, tmp: Path):
+    """Trailing slashes, folders for files, the evaluator's GT, repeated frames, config values
+    that change nothing or something else than written."""
+    work = ['--work-dir', str(tmp / 'out' / 'work')]
+    if case == 'out-ends-with-a-slash':
+        return [('eval_posetrack', _eval_dirs(tmp) + ['--out', f'{tmp}/out/new/']),
+                ('convert_mmpose0x', [str(data / 'good.pth'), f'{tmp}/out/new/'])]
+    if case == 'checkpoint-is-a-folder':
+        folder = tmp / 'in' / 'ckpt'
+        folder.mkdir(parents=True)
+        ann = data / 'annotations' / 'posetrack18_val.json'
+        return [('test', [str(TINY_STAGE2), str(folder)] + work),
+                _propagate(ann, tmp, '--data-root', str(data), '--method', 'single-frame',
+                           '--config', str(TINY_STAGE1), '--checkpoint', str(folder)),
+                ('publish_checkpoint', [str(folder), str(tmp / 'out' / 'p.pth')])]
+    if case == 'out-over-the-evaluator-gt':
+        (tmp / 'in' / 'ev' / 'val').mkdir(parents=True)
+        gt = tmp / 'in' / 'ev' / 'posetrack18_val.json'
+        gt.write_bytes((data / 'annotations' / 'posetrack18_val.json').read_bytes())
+        return [('test', [str(TINY_STAGE1), str(data / 'stage1.pth'), '--out',
+                          str(tmp / 'in' / 'ev' / 'val' / 'v.json')] + work +
+                 ['--cfg-options', f'test_dataloader.dataset.data_root={data}/',
+                  f'test_evaluator.ann_file={gt}'])]
+    if case == 'gt-repeats-a-frame':
+        return [('eval_posetrack', _eval_dirs(tmp, _set(('images', 1, 'file_name'),
+                                                        lambda _: '000001_mpii_test/000000.jpg'))
+                 + ['--out', str(tmp / 'out' / 'ap.json')])]
+    if case in ('config-quoted-number', 'config-circular-base'):
+        (tmp / 'in').mkdir()
+        config = tmp / 'in' / 'a.py'
+        if case == 'config-quoted-number':
+            config.write_text(f"_base_ = ['{TINY_STAGE2}']\n"
+                              "optim_wrapper = dict(optimizer=dict(lr='0.001'))\n")
+        else:
+            config.write_text("_base_ = ['./b.py']\n")
+            (tmp / 'in' / 'b.py').write_text("_base_ = ['./a.py']\n")
+        return [('train', [str(config)] + work)]
+    if case == 'cfg-options-read-by-nothing':
+        return [('train', [str(TINY_STAGE1), '--cfg-options', 'train_cfgg.max_epochs=1'] + work),
+                ('test', [str(TINY_STAGE1), str(data / 'stage1.pth'), '--cfg-options',
+                          f'data_root={data}/'] + work)]
     return None
 
 

@@ -160,6 +160,11 @@ def check_output_path(path: str, what: str, folder: bool = False) -> None:
         ValueError: If it is a folder where a file is expected (or the reverse), lies under an
             existing file, or its nearest existing folder cannot be written to.
     """
+    # abspath drops a trailing '/' (or '.'): a file would be written where a folder was meant
+    if not folder and (path.endswith(('/', os.sep))
+                       or osp.basename(path) in ('.', '..')):
+        raise ValueError(f'{what} {path} names a folder (it ends with /, . or ..); give a file '
+                         'name')
     path = osp.abspath(path)
     if folder and osp.exists(path) and not osp.isdir(path):
         raise ValueError(f'{what} {path} is a file, not a folder')

@@ -93,6 +93,7 @@ class _Checker:
     def images(self, images: list) -> Dict[Any, int]:
         """Check ``images``; returns ``id -> position``."""
         seen: Dict[Any, int] = {}
+        frames: Dict[tuple, int] = {}  # (video folder, frame file) -> position
         for i, image in enumerate(images):
             where = f'images[{i}]'
             image_id = image.get('id')
@@ -115,6 +116,15 @@ class _Checker:
                                               or not osp.basename(osp.dirname(name))):
                 raise self.fail(where, 'file_name', f'{name!r} is not <video folder>/<frame '
                                 'file>: the folder names the video')
+            # a frame listed twice would be read (or paired with a prediction) twice, and the
+            # evaluation pairs frames by this key when the ids differ
+            frame = (osp.basename(osp.dirname(name)), osp.basename(name)) \
+                if isinstance(name, str) else None
+            if frame in frames:
+                raise self.fail(where, 'file_name', f'images[{i}] repeats the frame {name!r} '
+                                f'of images[{frames[frame]}]: each frame is listed once')
+            if frame is not None:
+                frames[frame] = i
         return seen
 
     def indexed_fields(self, ann: dict, where: str, k: int, ann_ids: Dict[Any, int]) -> None:
@@ -175,7 +185,8 @@ def check_posetrack_document(doc: Any, path: str, role: str = 'annotations') -> 
 
     Checked: the root is an object with lists ``images``, ``annotations`` (and ``categories``,
     whose keypoint names give K); image ids are ints or strings and unique; every image's
-    ``file_name`` is ``<video folder>/<frame file>`` (not checked in predictions); every
+    ``file_name`` is ``<video folder>/<frame file>`` (not checked in predictions) and names
+    another frame than the others (video folder and frame file); every
     annotation's ``image_id`` is an image of the file; ``keypoints`` are ``3K`` finite numbers
     with visibilities 0, 1 or 2 (scores in predictions; required in GT and predictions);
     ``scores`` (if not empty) are K finite numbers; ``track_id`` is an integer; ``bbox`` and

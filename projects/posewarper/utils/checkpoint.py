@@ -188,10 +188,13 @@ def read_checkpoint(filename: str, map_location: str = 'cpu',
 
     Raises:
         FileNotFoundError: If a local file does not exist.
+        IsADirectoryError: If it is a folder.
         UnsafeCheckpointError: If the safe unpickler refused what the file pickles.
         ValueError: If it is not a checkpoint (empty, truncated, another format) or holds no
             state dict.
     """
+    if '://' not in filename and osp.isdir(filename):  # say so: "not found" would mislead
+        raise IsADirectoryError(f'checkpoint {filename} is a folder, not a checkpoint file')
     if '://' not in filename and not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint not found: {filename}')
     try:

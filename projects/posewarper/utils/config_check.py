@@ -20,6 +20,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import Registry
 from torch.utils.data import DataLoader
 
+from .config_values import check_quoted_scalars, check_read_key
+
 _REGISTRY_MISS = re.compile(r'`?([\w.]+)`? is not in the ([\w:]+) registry')
 
 
@@ -41,6 +43,7 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'config not found: {path}')
+    _check_base_cycle(path)
     try:
         cfg = Config.fromfile(path)
     except SyntaxError as e:
@@ -54,6 +57,24 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
     if cfg_options:
         merge_cfg_options(cfg, cfg_options, path)
     return cfg
+
+
+def _check_base_cycle(path: str, chain: tuple = ()) -> None:
+    """Refuse a config that inherits itself through ``_base_`` (mmengine recurses until
+    Python's recursion limit, a ``RecursionError`` that names no file)."""
+    path = osp.realpath(path)
+    if path in chain:
+        raise ValueError(f'config {chain[0]}: circular _base_: '
+                         f'{" -> ".join(chain[chain.index(path):] + (path, ))}')
+    try:
+        bases = Config._get_base_files(path)
+    except Exception:  # unreadable here: Config.fromfile reports it in one line
+        return
+    for base in bases:
+        if '::' not in base:  # package-scoped bases are installed files
+            base = osp.join(osp.dirname(path), base)
+            if osp.isfile(base):
+                _check_base_cycle(base, chain + (path, ))
 
 
 def merge_cfg_options(cfg: Config, cfg_options: Optional[dict], path: str) -> Config:
@@ -131,7 +152,8 @@ def _lookup(cfg: Any, key: str) -> Any:
 
 def check_cfg_options(cfg: Config, cfg_options: dict) -> None:
     """Refuse a ``--cfg-options`` value whose type differs from the config's value it replaces
-    (a number replaced by a string, a list by a scalar, ...); new keys and ``None`` pass.
+    (a number replaced by a string, a list by a scalar, ...), or a top-level key the runner does
+    not read (:func:`~.config_values.check_read_key`); ``None`` passes.
 
     A NaN or infinite number is refused anywhere (``lr=nan`` trained on silently).
 
@@ -142,6 +164,7 @@ def check_cfg_options(cfg: Config, cfg_options: dict) -> None:
         if _non_finite(value):
             raise ValueError(f'--cfg-options {key}={value!r}: NaN and infinity are not '
                              'accepted; give a finite number')
+        check_read_key(cfg, key, value)
         try:
             old = _lookup(cfg, key)
         except LookupError:
@@ -279,7 +302,8 @@ def _keyword_error(path: str, key: str, what: str, given: Set[str], accepted: Se
 
 
 def check_config_keywords(cfg: Config, path: str) -> None:
-    """Refuse a keyword that the class of its ``type`` (or a data loader) does not take.
+    """Refuse a keyword that the class of its ``type`` (or a data loader) does not take, and a
+    number or bool written as a string where the class's default is one (``lr='0.001'``).
 
     mmengine builds datasets, loaders and evaluators only when the loop starts, after the work
     dir exists, and a misspelt keyword then ends in a ``TypeError`` from deep inside the
@@ -300,6 +324,7 @@ def check_config_keywords(cfg: Config, path: str) -> None:
         given = set(node) - _BUILDER_KEYS
         if all(given - a for a in accepted):
             _keyword_error(path, key, name, given, accepted[0])
+        check_quoted_scalars(path, key, node, candidates, _BUILDER_KEYS)
     loader_keys = set(inspect.signature(DataLoader).parameters) | _DATALOADER_KEYS
     for split in ('train', 'val', 'test'):
         loader = tree.get(f'{split}_dataloader')

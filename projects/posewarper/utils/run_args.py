@@ -8,6 +8,7 @@ from typing import List, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
 
+from ..fileio.posetrack import gt_dir_from_ann_file
 from .cli_guards import Input
 
 #: models whose samples are clips of several frames: MMPose's visualisation hook reads one image
@@ -64,6 +65,25 @@ def dataset_inputs(cfg: Config, splits: Sequence[str]) -> List[Input]:
         ann_file = dataset.get('ann_file')
         if isinstance(ann_file, str) and ann_file and osp.isfile(osp.join(root, ann_file)):
             inputs.append(Input(osp.join(root, ann_file), f'{split} annotations'))
+        inputs += _evaluator_inputs(cfg, split)
+    return inputs
+
+
+def _evaluator_inputs(cfg: Config, split: str) -> List[Input]:
+    """The GT an evaluator of the split reads: its ``ann_file`` and the per-video GT folder
+    (``gt_dir``, or the one beside ``ann_file``), which may lie apart from the dataset's."""
+    evaluators = cfg.get(f'{split}_evaluator') or []
+    inputs = []
+    for evaluator in evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]:
+        if not isinstance(evaluator, dict):
+            continue
+        ann_file, gt_dir = evaluator.get('ann_file'), evaluator.get('gt_dir')
+        if isinstance(ann_file, str) and osp.isfile(ann_file):
+            inputs.append(Input(ann_file, f'{split}_evaluator.ann_file'))
+            if not gt_dir:
+                gt_dir = gt_dir_from_ann_file(ann_file)
+        if isinstance(gt_dir, str) and osp.isdir(gt_dir):
+            inputs.append(Input(gt_dir, f'{split} GT folder'))
     return inputs
 
 
