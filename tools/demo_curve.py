@@ -8,6 +8,7 @@ Each run is one point: x the fine-tuned stage 1's single-frame test AP, y the ma
 """
 import argparse
 import math
+import os.path as osp
 import sys
 
 from mmengine.fileio import load
@@ -45,6 +46,16 @@ def _margins(path: str) -> dict:
     return margins
 
 
+def _check_figure_name(path: str) -> None:
+    """matplotlib picks the format by the extension, and it sees the temporary file's: a
+    ``--out`` without a known one failed after the work, naming ``tmp`` as the format."""
+    from matplotlib.figure import Figure
+    formats = Figure().canvas.get_supported_filetypes()
+    if osp.splitext(path)[1][1:].lower() not in formats:
+        raise ValueError(f'--out {path}: name an image file, its format by the extension '
+                         f'({", ".join(sorted(formats))})')
+
+
 @cli_main
 def main(argv=None) -> int:
     args = parse_args(argv)
@@ -56,6 +67,7 @@ def main(argv=None) -> int:
         if label in runs:
             raise ValueError(f'{item!r}: the label {label!r} is given twice')
         runs[label] = path
+    _check_figure_name(args.out)
     inputs = [Input(path, f'results of {label!r}') for label, path in runs.items()]
     with guard_outputs([Output(args.out, '--out'), Output(args.json or '', '--json')], inputs):
         points = {label: _margins(path) for label, path in runs.items()}

@@ -424,6 +424,10 @@ def _round4_runs(case: str, data: Path, tmp: Path):
             config.write_text("_base_ = ['./b.py']\n")
             (tmp / 'in' / 'b.py').write_text("_base_ = ['./a.py']\n")
         return [('train', [str(config)] + work)]
+    if case == 'demo-curve-no-image-extension':
+        (tmp / 'in').mkdir()
+        (tmp / 'in' / 'r.json').write_text('{}')
+        return [('demo_curve', [f'a={tmp}/in/r.json', '--out', str(tmp / 'out' / 'curve')])]
     if case == 'cfg-options-read-by-nothing':
         return [('train', [str(TINY_STAGE1), '--cfg-options', 'train_cfgg.max_epochs=1'] + work),
                 ('test', [str(TINY_STAGE1), str(data / 'stage1.pth'), '--cfg-options',
