@@ -64,7 +64,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    """Fold the command-line flags into ``cfg`` (``--cfg-options`` last, so it wins)."""
+    """Fold the command-line flags into ``cfg`` (``--cfg-options`` after the flags, so it wins,
+    and before ``--dump`` adds its metric to the test evaluator, as in MMPose)."""
     cfg.launcher = args.launcher
     cfg.load_from = args.checkpoint
 
@@ -78,15 +79,17 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
     if args.out is not None and not args.out.endswith(METRICS_FORMATS):
         raise ValueError(f'--out must name a {"/".join(METRICS_FORMATS)} file, got {args.out}')
+    if args.dump is not None and not args.dump.endswith(('.pkl', '.pickle')):
+        raise ValueError(f'--dump must name a .pkl file, got {args.dump}')
+    cfg = merge_cfg_options(cfg, args.cfg_options, args.config)
     if args.dump is not None:
-        if not args.dump.endswith(('.pkl', '.pickle')):
-            raise ValueError(f'--dump must name a .pkl file, got {args.dump}')
+        # appended after --cfg-options (as MMPose does): test_evaluator.ann_file=... still
+        # names the config's evaluator, not an index of the list the dump makes of it
         dump = dict(type='AtomicDumpResults', out_file_path=args.dump)
         evaluator = cfg.test_evaluator
         cfg.test_evaluator = ([*evaluator, dump]
                               if isinstance(evaluator, (list, tuple)) else [evaluator, dump])
-
-    return merge_cfg_options(cfg, args.cfg_options, args.config)
+    return cfg
 
 
 #: the formats mmengine.dump writes, by extension

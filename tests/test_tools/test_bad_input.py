@@ -402,12 +402,14 @@ def _round4_runs(case: str, data: Path, tmp: Path):
                 _propagate(ann, tmp, '--data-root', str(data), '--method', 'single-frame',
                            '--config', str(TINY_STAGE1), '--checkpoint', str(folder)),
                 ('publish_checkpoint', [str(folder), str(tmp / 'out' / 'p.pth')])]
-    if case == 'out-over-the-evaluator-gt':
+    if case in ('out-over-the-evaluator-gt', 'dump-with-evaluator-options'):
         (tmp / 'in' / 'ev' / 'val').mkdir(parents=True)
         gt = tmp / 'in' / 'ev' / 'posetrack18_val.json'
         gt.write_bytes((data / 'annotations' / 'posetrack18_val.json').read_bytes())
-        return [('test', [str(TINY_STAGE1), str(data / 'stage1.pth'), '--out',
-                          str(tmp / 'in' / 'ev' / 'val' / 'v.json')] + work +
+        out = ['--out', str(tmp / 'in' / 'ev' / 'val' / 'v.json')] \
+            if case == 'out-over-the-evaluator-gt' else ['--dump', str(tmp / 'in' / 'ev' / 'val'
+                                                                       / 'd.pkl')]
+        return [('test', [str(TINY_STAGE1), str(data / 'stage1.pth')] + out + work +
                  ['--cfg-options', f'test_dataloader.dataset.data_root={data}/',
                   f'test_evaluator.ann_file={gt}'])]
     if case == 'gt-repeats-a-frame':

@@ -97,3 +97,8 @@ def test_test_args():
         dict(type='PCKAccuracy'), dict(type='AtomicDumpResults', out_file_path='preds.pkl')]
     with pytest.raises(ValueError, match='pkl'):
         test_tool.merge_args(_cfg(), test_tool.parse_args(['c.py', 'x.pth', '--dump', 'p.json']))
+    # --cfg-options names the config's evaluator: the dump is appended after them (as MMPose)
+    args = test_tool.parse_args(['c.py', 'x.pth', '--dump', 'p.pkl', '--cfg-options',
+                                 'test_evaluator.thr=0.1'])
+    assert test_tool.merge_args(_cfg(), args).test_evaluator == [
+        dict(type='PCKAccuracy', thr=0.1), dict(type='AtomicDumpResults', out_file_path='p.pkl')]
