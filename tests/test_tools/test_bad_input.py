@@ -7,6 +7,7 @@ import shutil
 import zipfile
 from pathlib import Path
 from typing import Callable, Dict, List, Tuple
+from urllib.error import URLError
 
 import pytest
 import torch
@@ -430,6 +431,10 @@ def _round4_runs(case: str, data: Path, tmp: Path):
         (tmp / 'in').mkdir()
         (tmp / 'in' / 'r.json').write_text('{}')
         return [('demo_curve', [f'a={tmp}/in/r.json', '--out', str(tmp / 'out' / 'curve')])]
+    if case == 'model-zoo-offline':  # the download fails in the test (see below)
+        return [('inferencer_demo', [str(data / 'images' / 'val' / '000001_synth'), '--pose2d',
+                                     'human', '--device', 'cpu', '--pred-out-dir',
+                                     str(tmp / 'out')])]
     if case == 'cfg-options-read-by-nothing':
         return [('train', [str(TINY_STAGE1), '--cfg-options', 'train_cfgg.max_epochs=1'] + work),
                 ('test', [str(TINY_STAGE1), str(data / 'stage1.pth'), '--cfg-options',
@@ -449,6 +454,10 @@ def test_documented_message(case, data, load_tool, tmp_path, capsys, monkeypatch
         real_access = os.access
         monkeypatch.setattr(os, 'access',
                             lambda p, mode: False if mode & os.W_OK else real_access(p, mode))
+    if case == 'model-zoo-offline':
+        def offline(*args, **kwargs):
+            raise URLError('offline')
+        monkeypatch.setattr('mmengine.runner.checkpoint.load_url', offline)
     if case == 'launcher-without-its-environment':
         for variable in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'):
             monkeypatch.delenv(variable, raising=False)

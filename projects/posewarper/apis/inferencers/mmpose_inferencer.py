@@ -1,6 +1,7 @@
 """MMPoseInferencer: MMPose's unified inferencer, running PoseWarper configs temporally."""
 import os.path as osp
 from typing import Generator, List, Optional, Sequence, Type, Union
+from urllib.error import URLError
 
 from mmengine.config import Config, ConfigDict
 from mmengine.infer.infer import ModelType
@@ -91,8 +92,16 @@ class MMPoseInferencer(_MMPoseInferencer):
         inferencer = config_inferencer(pose2d) if pose3d is None else None
         if inferencer is None:
             self._check_single_frame(self._window)
-            super().__init__(pose2d, pose2d_weights, pose3d, pose3d_weights, device, scope,
-                             det_model, det_weights, det_cat_ids, show_progress)
+            try:
+                super().__init__(pose2d, pose2d_weights, pose3d, pose3d_weights, device, scope,
+                                 det_model, det_weights, det_cat_ids, show_progress)
+            except URLError as e:  # urllib names the reason, not what it was downloading
+                models = ', '.join(f'{k}={v!r}' for k, v in (
+                    ('pose2d', pose2d), ('pose3d', pose3d), ('det_model', det_model)) if v)
+                raise OSError(f'cannot download the weights of the model zoo for {models}: '
+                              f'{e.reason}. Give a config and a local checkpoint (--pose2d, '
+                              '--pose2d-weights; --det-weights or --det-model whole_image)'
+                              ) from e
             return
         # what MMPose's __init__ sets, with the config's inferencer
         self.visualizer = None
