@@ -70,6 +70,12 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     if args.frame_selection == 'official' and args.label_phase:
         raise ValueError('--label-phase has no effect with --frame-selection official (the '
                          "official script chooses its labelled frames itself); leave it out")
+    if args.frame_selection == 'interval' and args.label_phase >= (args.label_interval or 1):
+        # checked here, not by the dataset, so the message names the options as given
+        raise ValueError(f'--label-phase {args.label_phase} must be below --label-interval '
+                         f'{args.label_interval}' if args.label_interval else
+                         '--label-phase needs --label-interval (without it every annotated '
+                         'frame is labelled)')
     return args
 
 

@@ -431,6 +431,10 @@ def _round4_runs(case: str, data: Path, tmp: Path):
         (tmp / 'in').mkdir()
         (tmp / 'in' / 'r.json').write_text('{}')
         return [('demo_curve', [f'a={tmp}/in/r.json', '--out', str(tmp / 'out' / 'curve')])]
+    if case == 'label-phase-past-the-interval':
+        ann = data / 'annotations' / 'posetrack18_val.json'
+        return [_propagate(ann, tmp, '--label-interval', '3', '--label-phase', '5'),
+                _propagate(ann, tmp, '--label-phase', '2')]
     if case == 'model-zoo-offline':  # the download fails in the test (see below)
         return [('inferencer_demo', [str(data / 'images' / 'val' / '000001_synth'), '--pose2d',
                                      'human', '--device', 'cpu', '--pred-out-dir',
