@@ -82,3 +82,31 @@ def mmpose_default_scope():
 
     import posewarper  # noqa: F401  (registers our modules)
     init_default_scope('mmpose')
+
+
+@pytest.fixture(autouse=True)
+def _loggers_on_open_streams():
+    """Point logging handlers left on a closed stream at the process's stdout.
+
+    mmengine's ``MMLogger`` keeps the stream ``sys.stdout`` was when the logger was made; under
+    pytest's ``capsys`` that is a capture file, closed when its test ends. A later test whose
+    tool logs through the same logger (mmengine's "current" one, e.g. a registry's scope
+    warning) would print a ``--- Logging error ---`` traceback into that test's stderr. A fresh
+    process (a real command line) never meets this.
+    """
+    import logging
+    import sys
+    loggers = [logging.getLogger()] + [
+        obj for obj in logging.Logger.manager.loggerDict.values()
+        if isinstance(obj, logging.Logger)]
+    try:
+        from mmengine.logging import MMLogger
+        loggers += list(MMLogger._instance_dict.values())
+    except ImportError:
+        pass
+    for logger in loggers:
+        for handler in logger.handlers:
+            if (isinstance(handler, logging.StreamHandler)
+                    and getattr(handler.stream, 'closed', False)):
+                handler.stream = sys.__stdout__  # setStream would flush the closed one
+    yield
