@@ -297,7 +297,10 @@ def test_frames_paired_by_identity_not_position(keep_ids):
      r'adds frame image id=5 \(images/val/000001_mpii_test/000009.jpg\)'),
     (lambda p: [im.update(file_name=im['file_name'].replace('000001_mpii', '000002_mpii'))
                 for im in p['images']], r"names video '000002_mpii_test'"),
-    (lambda p: p['images'][0].update(file_name='images/val/000001_mpii_test/000001.jpg'),
+    # the two frames' file names swapped: each id names the other frame (one file name given
+    # twice is refused earlier, by the document check)
+    (lambda p: [im.update(file_name=name) for im, name in
+                zip(p['images'], [im['file_name'] for im in p['images']][::-1])],
      r'ids and file names disagree'),
 ])
 def test_unpairable_prediction_refused(edit, message):

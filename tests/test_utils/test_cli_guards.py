@@ -108,7 +108,15 @@ def test_interrupt_is_one_line_and_128_plus_signal(signum, status, capsys):
             pass
         raise AssertionError('not interrupted')
 
-    assert main([]) == status
+    # what a command line starts with: Python's own SIGINT handler and neither signal blocked
+    # (this process has run other tests, and their libraries, before)
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+    previous_mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT, signal.SIGTERM])
+    try:
+        assert main([]) == status
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
+        signal.signal(signal.SIGINT, previous_int)
     err = capsys.readouterr().err
     assert err.count('\n') == 1 and signal.Signals(signum).name in err
     assert signal.getsignal(signal.SIGTERM) is not None
