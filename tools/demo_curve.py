@@ -2,9 +2,13 @@
 
 Usage:
     python tools/demo_curve.py LABEL=RESULTS.json [LABEL=RESULTS.json ...] --out PNG [--json F]
+        [--x cue_recovery|stage1_ap] [--oracle LABEL]
 
-Each run is one point: x the fine-tuned stage 1's single-frame test AP, y the margins of
-``posewarper_demo.seeds.MARGINS`` (mean ± sd over the run's seeds). docs/demo.md shows it.
+Each run is one point: x the quality of its motion cue (by default the median fraction of the
+motion its warp recovers at the largest |δ|; ``--x stage1_ap``: the fine-tuned stage 1's
+single-frame test AP), y the margins of ``posewarper_demo.seeds.MARGINS`` (mean ± sd over the
+run's seeds). ``--oracle LABEL`` adds that run's oracle-cue diagnostic as one more point (the
+propagation margins only). docs/demo.md shows it.
 """
 import argparse
 import math
@@ -16,8 +20,8 @@ from mmengine.fileio import load
 from posewarper.fileio import atomic_output, write_json_atomic
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
-from posewarper_demo.figures import plot_stage1_curve
-from posewarper_demo.seeds import seed_margins
+from posewarper_demo.figures import CURVE_AXES, plot_margin_curve
+from posewarper_demo.seeds import ORACLE_TABLE, seed_margins
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -26,19 +30,28 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='a demo run: its label and its results.json')
     parser.add_argument('--out', required=True, help='PNG to write')
     parser.add_argument('--json', help='also write the points there')
+    parser.add_argument('--x', default='cue_recovery', choices=tuple(CURVE_AXES),
+                        help='the x axis (default: cue_recovery)')
+    parser.add_argument('--oracle', metavar='LABEL',
+                        help='add the oracle-cue point of this run (one of the LABELs)')
     add_debug_argument(parser)
     return parser.parse_args(argv)
 
 
-def _margins(path: str) -> dict:
+def _margins(path: str, x: str, oracle: bool = False) -> dict:
     """The margins of one demo run's ``results.json``, or one line saying it is not one."""
     results = load(path)
     try:
-        margins = seed_margins(results)
+        margins = seed_margins(results, oracle=oracle)
     except (KeyError, TypeError, AttributeError, IndexError) as e:
         raise ValueError(f'{path}: not a demo results.json (no {e})') from None
-    if margins['stage1_ap']['mean'] is None:
-        raise ValueError(f'{path}: no seed with a single-frame AP')
+    if x not in margins or margins[x]['mean'] is None:
+        raise ValueError(f'{path}: no {x} in its seeds' + (' (oracle cue)' if oracle else '')
+                         + ('; an older run without warp recovery: try --x stage1_ap'
+                            if x == 'cue_recovery' else ''))
+    if oracle and len(margins) == len(CURVE_AXES):
+        raise ValueError(f'{path}: no {ORACLE_TABLE} rows in its seeds (a run before the '
+                         'oracle-cue diagnostic)')
     for name, value in margins.items():
         if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in value['seeds']):
             raise ValueError(f'{path}: {name}: expected finite numbers per seed, got '
@@ -67,18 +80,24 @@ def main(argv=None) -> int:
         if label in runs:
             raise ValueError(f'{item!r}: the label {label!r} is given twice')
         runs[label] = path
+    if args.oracle is not None and args.oracle not in runs:
+        raise ValueError(f'--oracle {args.oracle!r}: not one of the runs\' labels {list(runs)}')
     _check_figure_name(args.out)
     inputs = [Input(path, f'results of {label!r}') for label, path in runs.items()]
     with guard_outputs([Output(args.out, '--out'), Output(args.json or '', '--json')], inputs):
-        points = {label: _margins(path) for label, path in runs.items()}
+        points = {label: _margins(path, args.x) for label, path in runs.items()}
+        if args.oracle is not None:
+            points['oracle cue'] = _margins(runs[args.oracle], args.x, oracle=True)
         with atomic_output(args.out) as tmp:  # keeps the extension: matplotlib formats by it
-            plot_stage1_curve(points, tmp)
+            plot_margin_curve(points, tmp, args.x)
         if args.json:
             write_json_atomic(args.json, points, indent=2)
     for label, p in points.items():
-        print(f'{label}: stage 1 {p["stage1_ap"]["mean"]:.1f} AP; ' + '; '.join(
+        axes = '; '.join(f'{key} {p[key]["mean"]:.{2 if key == "cue_recovery" else 1}f}'
+                         for key in CURVE_AXES if key in p)
+        print(f'{label}: {axes}; ' + '; '.join(
             f'{name} {v["mean"]:+.1f} ± {v["sd"]:.1f}' for name, v in p.items()
-            if name != 'stage1_ap'))
+            if name not in CURVE_AXES))
     return 0
 
 

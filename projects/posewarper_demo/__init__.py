@@ -9,6 +9,8 @@ An application over the installed ``posewarper`` package (it finds the tiny conf
 - :mod:`.seeds`: mean and standard deviation over seeds;
 - :mod:`.report`: ``results.json`` and ``report.md``;
 - :mod:`.figures`: bar plots, the side-by-side pose video, learned offsets vs optical flow.
+- :mod:`.warp_recovery`, :mod:`.oracle_cue`: diagnostics of the warp (how much of the motion
+  it recovers; its propagation with the ground truth as the motion cue).
 """
 from .pipeline import (CONFIGS, DEFAULT, PRETRAINED, QUICK, SCRATCH, STAGE2_PRETRAINED,
                        DemoSettings, StageTimer, config_file, demo_config, make_demo_data,

@@ -11,9 +11,11 @@ import numpy as np
 
 from posewarper.fileio import load_posetrack_json
 from . import figures
+from .oracle_cue import ORACLE_CUE
 from .pipeline import (CONFIGS, PSEUDO_ANN, TEST_ANN, TEST_SEED_OFFSET, TRAIN_ANN, DemoSettings,
                        StageTimer, ap_by_frame_kind, config_file, demo_config, make_demo_data,
                        propagate_and_score, test_model, train_model)
+from .seeds import ORACLE_ROW, ORACLE_TABLE
 from .warp_recovery import measure_warp_recovery, recovery_rows
 
 #: Table 1's rows, in the paper's order
@@ -38,7 +40,8 @@ def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional
             head is the pretrained one); None: the warping head starts untrained.
 
     Returns:
-        dict: ``propagation``, ``aggregation``, ``aggregation_official_scoring``,
+        dict: ``propagation``, ``propagation_oracle_cue`` (:data:`ORACLE_TABLE`: the
+        diagnostic row), ``aggregation``, ``aggregation_official_scoring``,
         ``aggregation_by_frame``, ``augmentation`` (empty without ``augmentation``),
         ``warp_recovery`` (:func:`.warp_recovery.recovery_rows` of the PoseWarper on the test
         videos), the training iterations of each model (``iters``) and the paths the figures
@@ -91,6 +94,11 @@ def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional
         with stage(f'propagate: {method}'):
             propagation[method] = propagate_and_score(
                 method.split(' ')[0], data, prop, s, seed, name=method.replace(' ', ''), **model)
+    with stage(f'propagate: {ORACLE_ROW} (diagnostic)'):
+        oracle = {ORACLE_ROW: propagate_and_score(
+            ORACLE_CUE, data, prop, s, seed, name=ORACLE_CUE, config=cfg_files['posewarper'],
+            checkpoint=pw_ckpts['posewarper'],
+            method_options=dict(gt_ann_file=osp.join(data, TEST_ANN), data_root=data))}
 
     aggregation, aggregation_official = {}, {}
     preds = {name: osp.join(work, 'aggregation', name) for name in ('single', 'temporal')}
@@ -123,7 +131,7 @@ def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional
             with stage(f'train + test: {name}'):
                 augmentation_tables[name] = test_model(aug_cfg, train_model(aug_cfg))['mmpose']
 
-    return dict(propagation=propagation, aggregation=aggregation,
+    return dict(propagation=propagation, **{ORACLE_TABLE: oracle}, aggregation=aggregation,
                 aggregation_official_scoring=aggregation_official,
                 aggregation_by_frame=by_frame, augmentation=augmentation_tables,
                 warp_recovery=recovery_rows(recovery), iters=iters,

@@ -262,32 +262,42 @@ def _rounded(vector: np.ndarray) -> List[float]:
     return [round(float(x), 2) for x in vector]
 
 
-def plot_stage1_curve(points: Dict[str, dict], out: str) -> str:
-    """The paper's margins against the quality of stage 1, one point per demo run.
+#: the x axes of :func:`plot_margin_curve`: ``seed_margins`` key -> axis label
+CURVE_AXES = {
+    'cue_recovery': 'motion recovered by the warp at the largest |δ| with its cue (median; '
+                    'mean ± sd over seeds)',
+    'stage1_ap': 'stage-1 single-frame test AP (mean ± sd over seeds)',
+}
+
+
+def plot_margin_curve(points: Dict[str, dict], out: str, x: str = 'cue_recovery') -> str:
+    """The paper's margins against the quality of the motion cue, one point per demo run.
 
     Args:
-        points (dict): Run label -> :func:`~posewarper_demo.seeds.seed_margins` of its results.
+        points (dict): Run label -> :func:`~posewarper_demo.seeds.seed_margins` of its results
+            (an oracle-cue point has only the propagation margins).
         out (str): PNG path.
+        x (str): The quantity on the x axis, a key of :data:`CURVE_AXES`.
 
     Returns:
         str: ``out``.
     """
     plt = _pyplot()
-    names = [n for n in next(iter(points.values())) if n != 'stage1_ap']
+    names = list(dict.fromkeys(n for p in points.values() for n in p if n not in CURVE_AXES))
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for name in names:
-        runs = [(p['stage1_ap'], p[name]) for p in points.values() if name in p]
+        runs = [(p[x], p[name]) for p in points.values() if name in p]
         runs.sort(key=lambda r: r[0]['mean'])
-        ax.errorbar([x['mean'] for x, _ in runs], [y['mean'] for _, y in runs],
-                    xerr=[x['sd'] for x, _ in runs], yerr=[y['sd'] for _, y in runs],
+        ax.errorbar([u['mean'] for u, _ in runs], [v['mean'] for _, v in runs],
+                    xerr=[u['sd'] for u, _ in runs], yerr=[v['sd'] for _, v in runs],
                     marker='o', capsize=3, label=name)
     for label, p in points.items():
-        ax.annotate(label, (p['stage1_ap']['mean'], 0), textcoords='offset points',
+        ax.annotate(label, (p[x]['mean'], 0), textcoords='offset points',
                     xytext=(0, -14), ha='center', fontsize=7, color='grey')
     ax.axhline(0, color='black', lw=0.8)
-    ax.set_xlabel('stage-1 single-frame test AP (mean ± sd over seeds)')
+    ax.set_xlabel(CURVE_AXES[x])
     ax.set_ylabel('margin, Total AP (mean ± sd)')
-    ax.set_title('Demo: the paper\'s margins against stage-1 quality')
+    ax.set_title('Demo: the paper\'s margins against the quality of the motion cue')
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -266,10 +266,12 @@ def propagate_and_score(method: str,
                         checkpoint: Optional[str] = None,
                         ann_file: str = TEST_ANN,
                         name: Optional[str] = None,
-                        score: bool = True) -> Optional[Dict[str, float]]:
+                        score: bool = True,
+                        method_options: Optional[dict] = None) -> Optional[Dict[str, float]]:
     """Propagate the labelled frames of a split with one method; score it on the full GT.
 
     Writes ``out_dir/<name>.json`` (merged) and ``out_dir/<name>/`` (per-video files).
+    ``method_options`` go to the method's class (``propagate_annotations``).
 
     Returns:
         dict[str, float] | None: AP per key of :data:`AP_KEYS` (with ``score``).
@@ -281,7 +283,8 @@ def propagate_and_score(method: str,
             osp.join(data_root, ann_file), osp.join(out_dir, f'{name}.json'), method,
             data_root=data_root, config=config, checkpoint=checkpoint,
             max_offset=settings.max_offset, label_interval=settings.label_interval,
-            per_video_dir=per_video, seed=seed, before_video=fit_threads)
+            per_video_dir=per_video, seed=seed, before_video=fit_threads,
+            method_options=method_options)
     if not score:
         return None
     return evaluate_posetrack_ap(osp.join(data_root, 'annotations', 'val'), per_video)

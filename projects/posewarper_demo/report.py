@@ -150,6 +150,13 @@ def write_report(results: dict, path: str, command: str, figures: Dict[str, str]
            'truth, as in the official evaluation.', '',
            format_ap_table(results['propagation'], sd=sd['propagation']), '',
            seeds_table({k: v['propagation'] for k, v in seeds.items()}, 'method'), '']
+    oracle = results.get('propagation_oracle_cue')
+    if oracle:
+        md += ['Diagnostic, not a method: the same PoseWarper propagation with the ground truth '
+               'of both frames as its motion cue (offsets predicted from `y_B - y_A` instead of '
+               'stage 1\'s `f_B - f_A`; it reads the test frames\' labels), the bound a perfect '
+               'stage 1 would give this warp:', '',
+               format_ap_table(oracle, sd=sd.get('propagation_oracle_cue')), '']
     md += ['## Temporal pose aggregation (paper §4.3)', '',
            'Stage-1 model on each frame alone vs PoseWarper aggregating the ±2 window with the '
            'official weights (0.3, 0.25, 0.25, 0.1, 0.1), both with the mmengine test loop and '

@@ -9,7 +9,7 @@ from . import figures
 from .experiment import run_seed, seed_figures, stage_commands
 from .pipeline import DemoSettings, StageTimer
 from .report import check_targets, write_report, write_results
-from .seeds import TABLES, summarise_seeds
+from .seeds import ORACLE_TABLE, TABLES, summarise_seeds
 
 OFFICIAL = 'aggregation_official_scoring'
 RECOVERY = 'warp_recovery'
@@ -46,7 +46,7 @@ def run_demo(work_dir: str, settings: DemoSettings, seeds: Sequence[int],
                                    augmentation, timer, stage2_init=stage2_init)
         runs[str(seed)]['targets'] = check_targets(runs[str(seed)])
     first = next(iter(runs.values()))
-    summary = summarise_seeds(runs, tables=TABLES + (OFFICIAL, RECOVERY))
+    summary = summarise_seeds(runs, tables=TABLES + (ORACLE_TABLE, OFFICIAL, RECOVERY))
     by_frame = summarise_seeds({k: v['aggregation_by_frame'] for k, v in runs.items()},
                                tables=('defocused', 'sharp'))['mean']
     for kind in by_frame:
@@ -65,11 +65,11 @@ def run_demo(work_dir: str, settings: DemoSettings, seeds: Sequence[int],
     results = dict(
         quick=quick, stage1_init=stage1_init, stage2_init=stage2_init,
         settings=settings.as_dict(), **summary['mean'],
-        sd={table: summary['sd'][table] for table in TABLES + (RECOVERY, )},
+        sd={table: summary['sd'][table] for table in TABLES + (ORACLE_TABLE, RECOVERY)},
         aggregation_by_frame=by_frame, offsets_vs_flow=first['offsets_vs_flow'],
-        seeds={k: {key: v[key] for key in ('propagation', 'aggregation', 'augmentation',
-                                           OFFICIAL, 'aggregation_by_frame', RECOVERY,
-                                           'targets')}
+        seeds={k: {key: v[key] for key in ('propagation', ORACLE_TABLE, 'aggregation',
+                                           'augmentation', OFFICIAL, 'aggregation_by_frame',
+                                           RECOVERY, 'targets')}
                for k, v in runs.items()},
         seconds=timer.seconds)
     results['targets'] = check_targets(results)

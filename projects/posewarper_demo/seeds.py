@@ -58,24 +58,42 @@ MARGINS = (
 )
 
 
-def seed_margins(results: dict) -> Dict[str, Dict[str, Optional[float]]]:
+#: the diagnostic beside Table 1 (``results.json`` key, row): PoseWarper's propagation with the
+#: ground truth as its motion cue (:mod:`.oracle_cue`)
+ORACLE_TABLE, ORACLE_ROW = 'propagation_oracle_cue', 'posewarper (oracle cue)'
+
+
+def seed_margins(results: dict, oracle: bool = False) -> Dict[str, Dict[str, Optional[float]]]:
     """Total-AP margins of :data:`MARGINS` over the seeds of a demo run.
 
     Args:
-        results (dict): A demo ``results.json`` (its ``seeds`` entry).
+        results (dict): A demo ``results.json`` (its ``seeds`` and ``settings`` entries).
+        oracle (bool): The margins of the oracle-cue diagnostic instead: PoseWarper's
+            propagation row replaced by :data:`ORACLE_ROW`; the aggregation and augmentation
+            margins, which have no oracle-cue run, are left out.
 
     Returns:
-        dict: ``stage1_ap`` and each margin name -> ``mean``, ``sd`` (over seeds) and ``seeds``
-        (the per-seed values); ``stage1_ap`` is the single-frame test AP of the fine-tuned
-        stage 1. Margins whose table was not run are left out.
+        dict: ``stage1_ap``, ``cue_recovery`` and each margin name -> ``mean``, ``sd`` (over
+        seeds) and ``seeds`` (the per-seed values). ``stage1_ap`` is the single-frame test AP
+        of the fine-tuned stage 1; ``cue_recovery`` the median fraction of the motion the warp
+        recovers at the largest ``|δ|`` with its cue (``warp_recovery``; absent in runs without
+        it). Margins whose table was not run are left out.
     """
-    per_seed = {'stage1_ap': [run['aggregation']['single']['Total']
-                              for run in results['seeds'].values()]}
+    runs = list(results['seeds'].values())
+    per_seed = {'stage1_ap': [run['aggregation']['single']['Total'] for run in runs]}
+    recovery = f'recovered |δ|={results["settings"]["max_offset"]}'
+    method = ORACLE_ROW if oracle else 'posewarper'
+    if all(method in (run.get('warp_recovery') or {}) for run in runs):
+        per_seed['cue_recovery'] = [run['warp_recovery'][method][recovery] for run in runs]
     for name, table, row, baseline in MARGINS:
+        if oracle and table != 'propagation':
+            continue
         values = []
-        for run in results['seeds'].values():
-            rows = run.get(table) or {}
-            if row in rows and baseline in rows:
+        for run in runs:
+            rows = dict(run.get(table) or {})
+            if oracle:
+                rows[row] = (run.get(ORACLE_TABLE) or {}).get(ORACLE_ROW)
+            if rows.get(row) and rows.get(baseline):
                 values.append(rows[row]['Total'] - rows[baseline]['Total'])
         if values:
             per_seed[name] = values

@@ -102,6 +102,11 @@ def test_results_json(quick_run):
         assert all(row[f'PCK |δ|={d}'] is None or 0 <= row[f'PCK |δ|={d}'] <= 1
                    for d in (1, 2, 3))
     assert results['seeds'][SEED]['warp_recovery'] == recovery
+    # the diagnostic beside Table 1, which reads the test labels: kept out of Table 1
+    oracle = results['propagation_oracle_cue']
+    assert list(oracle) == ['posewarper (oracle cue)']
+    _check_ap(oracle['posewarper (oracle cue)'])
+    assert results['seeds'][SEED]['propagation_oracle_cue'] == oracle
 
 
 def test_pretrained_stage1_is_used(quick_run):
@@ -124,6 +129,7 @@ def test_report(quick_run):
     for method in METHODS:
         assert f'| {method} |' in report
     assert '| single |' in report and '| temporal |' in report
+    assert 'Diagnostic, not a method' in report and '| posewarper (oracle cue) |' in report
     assert '| sharp (' in report and '| defocused (' in report
     assert 'python tools/demo.py --quick' in report
     for row in AUGMENTATION:
@@ -151,8 +157,9 @@ def test_same_seed_same_results(quick_run, tmp_path):
     run_quick_demo(tmp_path)
     first = json.loads((work / 'results.json').read_text())
     second = json.loads((tmp_path / 'results.json').read_text())
-    for key in ('propagation', 'aggregation', 'augmentation', 'aggregation_official_scoring',
-                'aggregation_by_frame', 'offsets_vs_flow', 'targets', 'seeds', 'warp_recovery'):
+    for key in ('propagation', 'propagation_oracle_cue', 'aggregation', 'augmentation',
+                'aggregation_official_scoring', 'aggregation_by_frame', 'offsets_vs_flow',
+                'targets', 'seeds', 'warp_recovery'):
         assert first[key] == second[key], key
     for name in ('posewarper.json', 'farneback.json'):
         a = json.loads((work / f'seed_{SEED}' / 'propagation' / name).read_text())['annotations']

@@ -244,13 +244,15 @@ def test_methods_need_only_get_frame():
 
 
 def test_methods_are_registered_by_name():
-    """The methods of tools/propagate.py are the classes registered in PROPAGATORS."""
-    assert dict(PROPAGATORS.module_dict) == {
+    """The methods of tools/propagate.py are the classes registered in PROPAGATORS (other
+    packages may register more, as the demo does: the built-in ones are checked)."""
+    assert {name: PROPAGATORS.module_dict[name] for name in METHODS} == {
         'copy': CopyPropagator, 'farneback': FarnebackPropagator,
         'posewarper': PoseWarperPropagator, 'single-frame': SingleFramePropagator}
     assert sorted(METHODS) == ['copy', 'farneback', 'posewarper', 'single-frame']
     assert sorted(MODEL_METHODS) == ['posewarper', 'single-frame']
-    for name, cls in PROPAGATORS.module_dict.items():
+    for name in METHODS:
+        cls = PROPAGATORS.module_dict[name]
         assert issubclass(cls, BasePropagator) and cls.name == name
         assert cls.needs_model == (name in MODEL_METHODS)
     assert type(build_propagator('farneback')) is FarnebackPropagator
@@ -258,3 +260,40 @@ def test_methods_are_registered_by_name():
         build_propagator('single-frame')
     with pytest.raises(ValueError, match="unknown method 'flow'"):
         build_propagator('flow')
+
+
+def test_a_method_registered_elsewhere_with_its_own_options(tiny_data, tmp_path):
+    """A class another package registers is a method too, built with ``method_options``."""
+
+    class Shifted(CopyPropagator):
+        name = 'shifted-copy'
+
+        def __init__(self, dx: float):
+            self.dx = dx
+
+        def propagate(self, tasks, get_frame):
+            return [{t: [p.moved(p.keypoints + [self.dx, 0.0], np.ones(p.num_keypoints))
+                         for p in poses] for t, poses in result.items()}
+                    for result in super().propagate(tasks, get_frame)]
+
+    PROPAGATORS.register_module(name=Shifted.name, module=Shifted)
+    try:
+        ann_file = tiny_data / 'annotations' / 'posetrack18_val.json'
+        kwargs = dict(data_root=str(tiny_data), label_interval=7, progress=False)
+        propagate_annotations(str(ann_file), str(tmp_path / 'copy.json'), 'copy', **kwargs)
+        propagate_annotations(str(ann_file), str(tmp_path / 'shifted.json'), Shifted.name,
+                              method_options=dict(dx=3.0), **kwargs)
+        copy = {(a['image_id'], a['track_id']): np.array(a['keypoints']).reshape(-1, 3)
+                for a in pseudo_annotations(load_json(tmp_path / 'copy.json'))}
+        shifted = pseudo_annotations(load_json(tmp_path / 'shifted.json'))
+        assert len(shifted) == len(copy) > 0
+        for ann in shifted:
+            ref = copy[ann['image_id'], ann['track_id']]
+            kpts = np.array(ann['keypoints']).reshape(-1, 3)
+            exists = (ref != 0).any(1)
+            np.testing.assert_allclose(kpts[exists, 0], ref[exists, 0] + 3.0)
+        with pytest.raises(TypeError, match='dx'):
+            build_propagator(Shifted.name)  # its option is required
+    finally:
+        PROPAGATORS.module_dict.pop(Shifted.name)
+    assert Shifted.name not in METHODS

@@ -37,9 +37,10 @@ from .sparse_videos import FrameLoader, SparseVideo, load_sparse_videos
 from .structures import FrameGetter, Pose, PropagationTask
 from .writer import merge_output, per_video_documents, pseudo_annotation
 
-#: The registered methods (the rows of the paper's Table 1 we reproduce).
+#: The built-in methods (the rows of the paper's Table 1 we reproduce); a package may register
+#: more in :data:`~posewarper.registry.PROPAGATORS`, which the functions below look up when called.
 METHODS = tuple(PROPAGATORS.module_dict)
-#: Methods that run a model and need ``config`` and ``checkpoint``.
+#: Built-in methods that run a model and need ``config`` and ``checkpoint``.
 MODEL_METHODS = tuple(name for name, cls in PROPAGATORS.module_dict.items() if cls.needs_model)
 #: How the labelled frames are chosen (see :func:`propagate_annotations`).
 FRAME_SELECTIONS = ('interval', 'official')
@@ -53,9 +54,9 @@ def check_method(method: str, config: Optional[str], checkpoint: Optional[str]) 
     Raises:
         ValueError: One line naming the method.
     """
-    if method not in METHODS:
-        raise ValueError(f'unknown method {method!r}; choose from {METHODS}')
-    if method in MODEL_METHODS and (not config or not checkpoint):
+    if method not in PROPAGATORS.module_dict:
+        raise ValueError(f'unknown method {method!r}; choose from {tuple(PROPAGATORS.module_dict)}')
+    if PROPAGATORS.module_dict[method].needs_model and (not config or not checkpoint):
         raise ValueError(f'method {method} runs a model: give its config and checkpoint '
                          '(--config and --checkpoint)')
 
@@ -64,26 +65,29 @@ def build_propagator(method: str,
                      config: Optional[str] = None,
                      checkpoint: Optional[str] = None,
                      device: str = 'cpu',
-                     batch_size: int = 32) -> BasePropagator:
+                     batch_size: int = 32,
+                     options: Optional[dict] = None) -> BasePropagator:
     """Build a propagation method.
 
     Args:
-        method (str): One of :data:`METHODS`.
+        method (str): A method registered in :data:`~posewarper.registry.PROPAGATORS` (the
+            built-in ones: :data:`METHODS`).
         config (str, optional): Model config; needed by ``posewarper`` (a PoseWarper config)
             and ``single-frame`` (a top-down config, e.g. stage 1).
         checkpoint (str, optional): Weights of that model.
         device (str): Device of the model.
         batch_size (int): Crops per forward pass of the model methods.
+        options (dict, optional): Further keyword arguments of the method's class.
 
     Returns:
         BasePropagator: The method.
     """
     check_method(method, config, checkpoint)
-    if method not in MODEL_METHODS:
-        return PROPAGATORS.build(dict(type=method))
-    from ..apis.inference import init_model
-    model = init_model(config, checkpoint, device)
-    return PROPAGATORS.build(dict(type=method, model=model, batch_size=batch_size))
+    cfg = dict(type=method, **(options or {}))
+    if PROPAGATORS.module_dict[method].needs_model:
+        from ..apis.inference import init_model
+        cfg.update(model=init_model(config, checkpoint, device), batch_size=batch_size)
+    return PROPAGATORS.build(cfg)
 
 
 def video_tasks(frame_indices: Sequence[int], labelled: Dict[int, List[Pose]],
@@ -150,14 +154,15 @@ def propagate_annotations(ann_file: str,
                           progress: bool = True,
                           frame_selection: str = 'interval',
                           min_joint_score: Optional[float] = None,
-                          before_video: Optional[Callable[[], object]] = None) -> dict:
+                          before_video: Optional[Callable[[], object]] = None,
+                          method_options: Optional[dict] = None) -> dict:
     """Propagate the labelled poses of a PoseTrack18 json to the unlabelled frames.
 
     Args:
         ann_file (str): Merged PoseTrack18 json, sparse (its labelled frames are the labelled
             ones) or full with ``label_interval``.
         out (str): Output json (see :mod:`.writer` for the format).
-        method (str): One of :data:`METHODS`.
+        method (str): A method registered in PROPAGATORS (built in: :data:`METHODS`).
         data_root (str): Folder the image ``file_name`` s are relative to.
         config (str, optional): Model config of the model methods.
         checkpoint (str, optional): Model weights of the model methods.
@@ -183,6 +188,8 @@ def propagate_annotations(ann_file: str,
         before_video (callable, optional): Called before each video is computed; the tools
             and the demo fit torch's CPU threads to the free cores with it
             (:func:`~posewarper.utils.cpu_threads.fitted_cpu_threads`).
+        method_options (dict, optional): Further keyword arguments of the method's class
+            (:func:`build_propagator`), json values; part of the cache fingerprint.
 
     Returns:
         dict: ``videos``, ``cached`` (videos taken from the cache), ``labelled_frames``,
@@ -211,14 +218,15 @@ def propagate_annotations(ann_file: str,
             run, chosen = official_labelled_frames(video.labelled, step=label_interval or 7)
             video.labelled, runs[video.name] = set(chosen), set(run)
             video.persons = {i: video.persons[i] for i in chosen}
-    propagator = build_propagator(method, config, checkpoint, device, batch_size)
+    propagator = build_propagator(method, config, checkpoint, device, batch_size, method_options)
 
     settings = dict(
         version=CACHE_VERSION, ann_file=sha256_file(ann_file), data_root=osp.abspath(data_root),
         method=method, max_offset=max_offset, label_interval=label_interval,
         label_phase=label_phase, seed=seed, device=device, batch_size=batch_size,
-        frame_selection=frame_selection, min_joint_score=min_joint_score)
-    if method in MODEL_METHODS:
+        frame_selection=frame_selection, min_joint_score=min_joint_score,
+        method_options=method_options)
+    if propagator.needs_model:
         settings.update(config=sha256_file(config), checkpoint=sha256_file(checkpoint))
     fingerprint = _fingerprint(settings)
     parts_dir = out + '.parts'
