@@ -59,6 +59,7 @@ def case_runs(case: str, data: Path, tmp: Path) -> List[Tuple[str, List[str]]]:
         'nan-head-box': (_set(('annotations', 0, 'bbox_head', 2), nan), None),
         'nan-score': (None, _set(('annotations', 0, 'scores', 4), nan)),
         'unknown-image': (_set(('annotations', 1, 'image_id'), 4242), None),
+        'gt-video-without-images': (lambda d: d.update(images=[], annotations=[]), None),
     }
     if case in edits:
         return [('eval_posetrack', _eval_dirs(tmp, *edits[case]) + out)]
@@ -376,12 +377,13 @@ def _round4_runs(case: str, data: Path, tmp: Path):
         return [('eval_posetrack', _eval_dirs(tmp, _set(('images', 1, 'file_name'),
                                                         lambda _: '000001_mpii_test/000000.jpg'))
                  + ['--out', str(tmp / 'out' / 'ap.json')])]
-    if case in ('config-quoted-number', 'config-circular-base'):
+    if case in ('config-quoted-number', 'config-word-for-number', 'config-circular-base'):
         (tmp / 'in').mkdir()
         config = tmp / 'in' / 'a.py'
-        if case == 'config-quoted-number':
+        if case != 'config-circular-base':
+            lr = '0.001' if case == 'config-quoted-number' else 'fast'
             config.write_text(f"_base_ = ['{TINY_STAGE2}']\n"
-                              "optim_wrapper = dict(optimizer=dict(lr='0.001'))\n")
+                              f"optim_wrapper = dict(optimizer=dict(lr='{lr}'))\n")
         else:
             config.write_text("_base_ = ['./b.py']\n")
             (tmp / 'in' / 'b.py').write_text("_base_ = ['./a.py']\n")
@@ -402,4 +404,9 @@ def _round4_runs(case: str, data: Path, tmp: Path):
         return [('train', [str(TINY_STAGE1), '--cfg-options', 'train_cfgg.max_epochs=1'] + work),
                 ('test', [str(TINY_STAGE1), str(data / 'stage1.pth'), '--cfg-options',
                           f'data_root={data}/'] + work)]
+    if case == 'out-hard-linked-to-an-input':
+        argv = _eval_dirs(tmp)
+        (tmp / 'link').mkdir()
+        (tmp / 'link' / 'ap.json').hardlink_to(tmp / 'in' / 'gt' / 'v.json')
+        return [('eval_posetrack', argv + ['--out', str(tmp / 'link' / 'ap.json')])]
     return None

@@ -93,7 +93,7 @@ def test_video_files_and_dirs(tmp_path):
     with pytest.raises(ValueError, match='no PoseTrack json files'):
         video_json_files(str(gt))
     for name in ('b.json', 'a.json'):
-        (gt / name).write_text(json.dumps(posetrack_document([], [])))
+        (gt / name).write_text(json.dumps(posetrack_document([IMAGE], [])))
     (gt / 'notes.txt').write_text('')
     assert [p.rsplit('/', 1)[1] for p in video_json_files(str(gt))] == ['a.json', 'b.json']
     pred.mkdir()
@@ -105,6 +105,10 @@ def test_video_files_and_dirs(tmp_path):
     assert list(gt_videos) == list(pred_videos) == ['a.json', 'b.json']
     (pred / 'c.json').write_text('{}')
     with pytest.raises(ValueError, match=r'c\.json: prediction file for a video with no GT'):
+        load_posetrack_dirs(str(gt), str(pred))
+    (pred / 'c.json').unlink()
+    (gt / 'b.json').write_text(json.dumps(posetrack_document([], [])))  # a video of no frame
+    with pytest.raises(ValueError, match=r'b\.json: field "images" is empty'):
         load_posetrack_dirs(str(gt), str(pred))
 
 

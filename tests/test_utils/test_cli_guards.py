@@ -24,11 +24,16 @@ def test_output_equal_to_an_input_is_refused(tmp_path):
     for out, message in ((gt / 'v.json', 'lies inside the --gt-dir'),
                          (gt / 'new.json', 'lies inside the --gt-dir'),
                          (tmp_path / 'gt' / '..' / 'gt' / 'v.json', 'lies inside'),
-                         (link, 'lies inside'), (hard, 'is the input')):
+                         (link, 'lies inside'),
+                         # outside the folder by its path, a file of it by its inode
+                         (hard, 'is a hard link to .*v.json in the --gt-dir')):
         with pytest.raises(ValueError, match=message):
             with guard_outputs([Output(str(out), '--out')],
                                [Input(str(gt), '--gt-dir'), Input(str(hard), 'input')]):
                 pass
+    with pytest.raises(ValueError, match='is the input'):
+        with guard_outputs([Output(str(hard), '--out')], [Input(str(gt / 'v.json'), 'input')]):
+            pass
     assert (gt / 'v.json').read_text() == '{}'
 
 

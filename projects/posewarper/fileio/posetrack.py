@@ -218,7 +218,7 @@ def load_posetrack_dirs(gt_dir: str, pred_dir: str) -> Tuple[Dict[str, dict], Di
     Raises:
         ValueError: If a folder does not exist, holds no GT file, a prediction file is missing,
             a prediction file has no GT file, a prediction file is the GT file (the same
-            folder, a link), or a file is not valid json.
+            folder, a link), a file is not valid json, or a GT file lists no image.
     """
     gt_files = video_json_files(gt_dir)
     if not osp.isdir(pred_dir):
@@ -240,6 +240,10 @@ def load_posetrack_dirs(gt_dir: str, pred_dir: str) -> Tuple[Dict[str, dict], Di
     for path in gt_files:
         name = osp.basename(path)
         gt_videos[name] = load_posetrack_json(path, 'gt')
+        if not gt_videos[name].get('images'):
+            # it would count as a video without a person and move no number: refuse instead
+            raise ValueError(f'{path}: field "images" is empty: a GT file lists the frames of '
+                             'its video')
         pred_videos[name] = load_posetrack_json(osp.join(pred_dir, name), 'prediction')
     return gt_videos, pred_videos
 

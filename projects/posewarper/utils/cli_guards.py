@@ -5,7 +5,8 @@ Each writing tool lists what it reads and what it writes and enters :func:`guard
 any work; so the rules live here once, not in each tool:
 
 - every output is resolved (symbolic links, ``..``, hard links) and refused with one line if it
-  is one of the inputs, lies inside an input folder, or (a folder replaced as a whole) holds an
+  is one of the inputs, lies inside an input folder (by its path, or as a hard link to a file
+  there), or (a folder replaced as a whole) holds an
   input; two outputs may not be one file, nor one lie inside a folder replaced as a whole;
 - every output must be writable (:func:`~posewarper.fileio.check_output_path`);
 - every output is locked for the run (:mod:`posewarper.fileio.output_lock`): a second run
@@ -55,6 +56,27 @@ def _same_file(a: str, b: str) -> bool:
         return False
 
 
+def _linked_inside(path: str, folder: str) -> Optional[str]:
+    """The file of ``folder`` (at any depth) that ``path`` is a hard link to, if any: the path
+    test of :func:`_inside` cannot see it, and writing in place there changes the input."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if st.st_nlink < 2 or not osp.isfile(path):
+        return None
+    for root, _, files in os.walk(folder):
+        for name in files:
+            other = osp.join(root, name)
+            try:
+                o = os.stat(other)
+            except OSError:
+                continue
+            if (o.st_dev, o.st_ino) == (st.st_dev, st.st_ino):
+                return other
+    return None
+
+
 def check_outputs_apart(outputs: Sequence[Output], inputs: Sequence[Input]) -> None:
     """Refuse an output that would write over, into or around an input, or another output.
 
@@ -78,6 +100,11 @@ def check_outputs_apart(outputs: Sequence[Output], inputs: Sequence[Input]) -> N
                 raise ValueError(f'{out.what} {out.path} lies inside the {inp.what} {inp.path}: '
                                  'an output there would change the input; choose another '
                                  'output')
+            linked = _linked_inside(out_path, in_path) if osp.isdir(in_path) else None
+            if linked:
+                raise ValueError(f'{out.what} {out.path} is a hard link to {linked} in the '
+                                 f'{inp.what} {inp.path}: a tool never writes over its input; '
+                                 'choose another output')
             if out.replaced and _inside(in_path, out_path):
                 raise ValueError(f'{out.what} {out.path} holds the {inp.what} {inp.path} and is '
                                  'replaced as a whole; choose another output')

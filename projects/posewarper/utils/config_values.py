@@ -2,9 +2,10 @@
 
 :mod:`.config_check` refuses unknown types and keywords; two mistakes pass both checks:
 
-- a number or bool written as a string (``lr='0.001'``, ``with_cp='false'``): mmengine passes it
-  on, and the class meets it late (a ``TypeError`` traceback from torch's optimizer after the
-  runner started) or takes it as true;
+- a number or bool written as a string (``lr='0.001'``, ``with_cp='false'``), or a word where a
+  number goes (``prob='high'``): mmengine passes it on, and the class meets it late (a
+  ``TypeError`` traceback from torch's optimizer after the runner started, naming no key) or
+  takes it as true;
 - a ``--cfg-options`` key at the top level that the runner never reads: a misspelt section
   (``train_cfgg.max_epochs=1``) or a variable of the config file (``data_root=...``), which
   the file has already substituted where it is used. mmengine accepts both, and the run goes on
@@ -28,7 +29,8 @@ RUNNER_KEYS = frozenset(set(inspect.signature(Runner.__init__).parameters) - {'s
 
 def scalar_defaults(obj: Any) -> dict:
     """The keywords of a registered class (or function) whose default is a number or a bool,
-    with that default, following ``**kwargs`` up the MRO as :func:`accepted_keywords` does."""
+    with that default and annotation (``inspect.Parameter.empty`` where there is none),
+    following ``**kwargs`` up the MRO as :func:`accepted_keywords` does."""
     inits = ([c.__dict__['__init__'] for c in obj.__mro__
               if '__init__' in c.__dict__] if inspect.isclass(obj) else [obj])
     defaults: dict = {}
@@ -41,7 +43,7 @@ def scalar_defaults(obj: Any) -> dict:
             break
         for p in params:
             if p.kind in _KEYWORD and isinstance(p.default, (int, float)):
-                defaults.setdefault(p.name, p.default)
+                defaults.setdefault(p.name, (p.default, p.annotation))
         if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
             break
     return defaults
@@ -61,25 +63,34 @@ def _quoted_scalar(value: Any) -> bool:
     return True
 
 
+def _admits_str(annotation: Any) -> bool:
+    """Whether a parameter's annotation lets a string in (``Union[str, int]``, ``'str'``);
+    False for no annotation."""
+    return annotation is not inspect.Parameter.empty and 'str' in str(annotation)
+
+
 def check_quoted_scalars(path: str, key: str, node: dict, candidates: list,
                          builder_keys: Set[str]) -> None:
-    """Refuse a number or bool written as a string (``lr='0.001'``) in the typed dict ``node``
-    at ``key``, where every class of its ``type`` (``candidates``) has a number or bool as
-    default: a quoting mistake the class meets late, as a traceback or as a true value.
+    """Refuse a string in the typed dict ``node`` at ``key`` where every class of its ``type``
+    (``candidates``) has a number or bool as default and no annotation admitting a string:
+    a quoted number (``lr='0.001'``), which the class meets late, as a traceback or as a true
+    value, or a word (``prob='high'``), which fails deep inside the class without naming the
+    key.
 
     Raises:
         ValueError: One line: the config, the key, the value and the class.
     """
     for field, value in node.items():
-        if field in builder_keys or not _quoted_scalar(value):
+        if field in builder_keys or not isinstance(value, str):
             continue
-        defaults = [scalar_defaults(c) for c in candidates]
-        if defaults and all(field in d for d in defaults):
-            default = defaults[0][field]
-            kind = 'True or False' if isinstance(default, bool) else 'a number'
-            raise ValueError(f'config {path}: {key}.{field}: {value!r} is a string; '
-                             f'{node["type"]} takes {kind} here (default {default!r}): '
-                             'write it without quotes')
+        params = [scalar_defaults(c) for c in candidates]
+        if not params or not all(field in d and not _admits_str(d[field][1]) for d in params):
+            continue
+        default = params[0][field][0]
+        kind = 'True or False' if isinstance(default, bool) else 'a number'
+        fix = 'write it without quotes' if _quoted_scalar(value) else f'give {kind}'
+        raise ValueError(f'config {path}: {key}.{field}: {value!r} is a string; '
+                         f'{node["type"]} takes {kind} here (default {default!r}): {fix}')
 
 
 def check_read_key(cfg: Config, key: str, value: Any) -> None:
