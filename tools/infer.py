@@ -20,7 +20,8 @@ import sys
 from typing import List, Optional, Tuple
 
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main, quiet_video_backends
-from posewarper.utils.cli_args import drawing_size, finite_float, unit_float, window_half_width
+from posewarper.utils.cli_args import (check_frame_weights, drawing_size, finite_float, unit_float,
+                                       window_half_width)
 from posewarper.utils.cli_guards import (Input, Output, check_device, guard_outputs,
                                          inference_outputs)
 
@@ -95,6 +96,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--pred-out-dir', default='', help='folder for the PoseTrack18 json predictions')
     add_debug_argument(parser)
     args = parser.parse_args(argv)
+    check_frame_weights(parser, args.temporal_window, args.frame_weights)
     return args
 
 

@@ -17,7 +17,8 @@ import sys
 from typing import Dict, List, Optional, Tuple
 
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main, quiet_video_backends
-from posewarper.utils.cli_args import drawing_size, finite_float, unit_float, window_half_width
+from posewarper.utils.cli_args import (check_frame_weights, drawing_size, finite_float, unit_float,
+                                       window_half_width)
 from posewarper.utils.cli_guards import Input, guard_outputs, inference_outputs
 
 #: MMPose's defaults of the prediction filters, and those of its bottom-up models.
@@ -128,6 +129,7 @@ def parse_args(argv: Optional[List[str]] = None) -> Tuple[dict, dict, bool]:
         parser.error('the input (an image, a video, a folder or webcam) is required')
     if not display_alias and call_args['pose2d'] is None and call_args['pose3d'] is None:
         parser.error('give a model: --pose2d (or --pose3d)')
+    check_frame_weights(parser, call_args['temporal_window'], call_args['frame_weights'])
     init_args = {kw: call_args.pop(kw) for kw in INIT_KWS}
     # MMPoseInferencer filters these out for the models that do not take them
     for key in ('temporal_window', 'frame_weights'):

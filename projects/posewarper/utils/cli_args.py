@@ -7,7 +7,7 @@ such values at parse time as usage errors (one line, status 1, with
 """
 import argparse
 import math
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 
 def _range_text(low: Optional[float], high: Optional[float], low_open: bool) -> str:
@@ -69,3 +69,34 @@ drawing_size = int_in_range(1, 1000)
 #: A score, probability or IoU threshold.
 unit_float = finite_float(0.0, 1.0)
 non_negative_float = finite_float(0.0)
+
+
+def check_frame_weights(parser: argparse.ArgumentParser, temporal_window: Optional[int],
+                        frame_weights: Optional[Sequence[float]]) -> None:
+    """Check ``--frame-weights`` against ``--temporal-window`` at parse time.
+
+    The library checks the same once the model is loaded (seconds later) and names its keyword
+    ``frame_weights``; here the mistake is a usage error naming the options. With
+    ``--frame-weights`` the window never comes from the config: without ``--temporal-window``
+    its ``2k + 1`` weights give ``k``.
+
+    Args:
+        parser (argparse.ArgumentParser): The tool's parser (its ``error`` reports).
+        temporal_window (int, optional): ``--temporal-window``.
+        frame_weights (Sequence[float], optional): ``--frame-weights`` (each finite, >= 0).
+    """
+    if frame_weights is None:
+        return
+    count = len(frame_weights)
+    if temporal_window is None and count % 2 != 1:
+        parser.error(f'argument --frame-weights: {count} weights given; without '
+                     '--temporal-window give 2k+1 (offsets 0, -1, 1, ..., -k, k)')
+    if temporal_window is not None and count != 2 * temporal_window + 1:
+        parser.error(f'argument --frame-weights: --temporal-window {temporal_window} needs '
+                     f'{2 * temporal_window + 1} weights '
+                     f'(offsets -{temporal_window}..{temporal_window}), '
+                     f'got {count}')
+    if not math.isclose(sum(frame_weights), 1.0, rel_tol=1e-5, abs_tol=1e-8):
+        # the tolerance of the library's check (numpy.isclose's defaults)
+        parser.error(f'argument --frame-weights: the weights must sum to 1, they sum to '
+                     f'{sum(frame_weights):g}')
