@@ -238,6 +238,17 @@ def tensor_state_dict(checkpoint: Mapping, name: str) -> Mapping:
 def _mapping(checkpoint: Any, filename: str) -> Mapping:
     if not isinstance(checkpoint, Mapping):
         raise ValueError(f'checkpoint {filename} holds no state dict')
+    if not isinstance(checkpoint.get('state_dict'), Mapping):
+        # read as a bare state dict (mmengine too): another framework's layout ({'model': ...},
+        # {'net': ...}) was then reported as a model that lacks every weight and has a weight
+        # called 'model'
+        others = [k for k, v in checkpoint.items() if not isinstance(v, torch.Tensor)]
+        if others:
+            shown = ', '.join(repr(k) for k in others[:3]) + (', ...' if len(others) > 3 else '')
+            raise ValueError(f"checkpoint {filename} has no 'state_dict' entry and is not a "
+                             f'bare state dict either: its top-level entries {shown} are not '
+                             "tensors (another framework's layout? save its weights as "
+                             "{'state_dict': weights})")
     return checkpoint
 
 
