@@ -179,3 +179,17 @@ def watch_video_parts(monkeypatch, crash_after: Optional[int] = None) -> VideoPa
 
     monkeypatch.setattr(runner, 'write_json_atomic', watched)
     return parts
+
+
+def record_warps(propagator) -> list:
+    """Wrap a PoseWarper propagator's ``head.warp`` so that each call's ``(ref, sup, source)``
+    is recorded in the returned list (the call still warps)."""
+    calls = []
+    warp = propagator.model.head.warp
+
+    def spy(ref, sup, source):
+        calls.append((ref, sup, source))
+        return warp(ref=ref, sup=sup, source=source)
+
+    propagator.model.head.warp = spy
+    return calls

@@ -8,7 +8,8 @@ from posewarper.propagation import (FrameLoader, build_propagator, load_sparse_v
                                     propagate_annotations, propagate_video, video_tasks)
 from posewarper_demo.oracle_cue import ORACLE_CUE, OracleCuePropagator
 from tests.helpers.propagation import (TINY_STAGE2, edited_video, load_json, make_dataset,
-                                       pseudo_annotations, save_random_checkpoint, write_json)
+                                       pseudo_annotations, record_warps, save_random_checkpoint,
+                                       write_json)
 
 FRAMES = 6
 SHIFT = (5.0, 2.0)  # image pixels per frame
@@ -34,14 +35,7 @@ def test_offsets_come_from_the_ground_truth_of_a_and_b(moving):
     ann, root, ckpt = moving
     propagator = _propagator(ann, root, ckpt, batch_size=3)
     assert isinstance(propagator, OracleCuePropagator)
-    calls = []
-    warp = propagator.model.head.warp
-
-    def spy(ref, sup, source):
-        calls.append((ref, sup, source))
-        return warp(ref=ref, sup=sup, source=source)
-
-    propagator.model.head.warp = spy
+    calls = record_warps(propagator)
     _, videos = load_sparse_videos(str(ann), str(root), label_interval=FRAMES)
     _, full = load_sparse_videos(str(ann), str(root))
     video = videos[0]

@@ -15,7 +15,7 @@ from posewarper.propagation.posewarper_propagator import PoseWarperPropagator
 from posewarper.propagation.single_frame import SingleFramePropagator
 from posewarper.registry import PROPAGATORS
 from tests.helpers.propagation import (TINY_STAGE1, TINY_STAGE2, edited_video, keypoints_by_track,
-                                       load_json, make_dataset, pseudo_annotations)
+                                       load_json, make_dataset, pseudo_annotations, record_warps)
 
 
 @pytest.fixture(scope='module')
@@ -160,14 +160,7 @@ def test_posewarper_warps_y_a_with_offsets_from_f_b_minus_f_a(tiny_data, stage2_
     _, videos = load_sparse_videos(str(ann_file), str(tiny_data), label_interval=7)
     propagator = build_propagator('posewarper', str(TINY_STAGE2), str(stage2_ckpt),
                                   batch_size=4)
-    calls = []
-    warp = propagator.model.head.warp
-
-    def spy(ref, sup, source):
-        calls.append((ref, sup, source))
-        return warp(ref=ref, sup=sup, source=source)
-
-    propagator.model.head.warp = spy
+    calls = record_warps(propagator)
     video = videos[0]
     task = video_tasks(sorted(video.frame_index.values()), video.persons, 3)[0]
     get_frame = FrameLoader(video)
