@@ -105,6 +105,11 @@ class _Checker:
                                 f'images[{seen[image_id]}]: image ids must be unique')
             seen[image_id] = i
             self.finite_fields(image, where)
+            labelled = image.get('is_labeled', False)
+            if self.role != 'prediction' and not isinstance(labelled, bool):
+                # the datasets and propagation read its truth: "false" (a string) made a frame
+                # without persons a labelled frame with none, and nothing was propagated to it
+                raise self.fail(where, 'is_labeled', f'expected true or false, got {labelled!r}')
             if self.role == 'annotations':  # the datasets and propagation clip boxes to them
                 for field in ('width', 'height'):
                     size = image.get(field)
