@@ -14,11 +14,12 @@ A json document holds ``categories`` (one ``person`` category with the keypoint 
 import contextlib
 import glob
 import io
+import json
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.fileio import load
+from mmengine.fileio import get_text
 from xtcocotools.coco import COCO
 
 from .posetrack_checks import check_posetrack_document
@@ -148,11 +149,25 @@ def load_detections(bbox_file: str) -> list:
     return _read_json(bbox_file, list, 'bbox_file', 'a json list of detections')
 
 
+def _unique_keys(pairs: List[Tuple[str, Any]]) -> dict:
+    """``object_pairs_hook`` of json: an object must not repeat a key. json keeps the last
+    value silently (a second ``"annotations": []`` emptied a GT video, which then scored
+    without its persons), where a reader of the file may see the first."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f'key {key!r} appears twice in one object')
+            seen.add(key)
+    return obj
+
+
 def _read_json(path: str, kind: type, what: str, expected: str) -> Any:
     if not osp.isfile(path):
         raise ValueError(f'{path}: {what} not found')
     try:
-        data = load(path, file_format='json')
+        data = json.loads(get_text(path), object_pairs_hook=_unique_keys)
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise ValueError(f'{path}: cannot read {what}: {e}') from e
     except RecursionError:  # json's decoder on lists nested thousands deep
