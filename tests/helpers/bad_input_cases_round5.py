@@ -1,10 +1,11 @@
 """The runs of docs/bad_input.md's cases found in issue #21's fifth round (called from
 :func:`tests.helpers.bad_input_cases.case_runs`)."""
+import json
 from pathlib import Path
 
 import torch
 
-from tests.helpers.propagation import TINY_STAGE2
+from tests.helpers.propagation import TINY_STAGE2, load_json
 
 
 def round5_runs(case: str, data: Path, tmp: Path):
@@ -25,4 +26,23 @@ def round5_runs(case: str, data: Path, tmp: Path):
         torch.save({'model': state, 'epoch': 3}, path)
         return [('test', [str(TINY_STAGE2), str(path)] + work),
                 ('publish_checkpoint', [str(path), str(tmp / 'out' / 'p.pth')])]
+    if case in ('json-repeats-a-key', 'is-labeled-as-a-string'):
+        return _document_runs(case, data, tmp)
     return None
+
+
+def _document_runs(case: str, data: Path, tmp: Path):
+    """PoseTrack files that json reads differently from the way a person reads them."""
+    ann = load_json(data / 'annotations' / 'posetrack18_val.json')
+    path = tmp / 'in' / 'ann.json'
+    path.parent.mkdir(parents=True)
+    propagate = ('propagate', ['--ann-file', str(path), '--method', 'copy', '--out',
+                               str(tmp / 'out' / 'p.json'), '--no-progress'])
+    if case == 'json-repeats-a-key':  # json keeps the last: no annotations
+        path.write_text(json.dumps(ann)[:-1] + ', "annotations": []}')
+        return [propagate]
+    frame = ann['images'][3]
+    frame['is_labeled'] = 'false'
+    ann['annotations'] = [a for a in ann['annotations'] if a['image_id'] != frame['id']]
+    path.write_text(json.dumps(ann))
+    return [propagate]
