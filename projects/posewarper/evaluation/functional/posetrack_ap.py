@@ -111,7 +111,8 @@ def _match_frame(gts: List[Person], preds: List[Person], file: str,
     pr_xy = np.stack([p.xy for p in preds])[:, None]  # (P, 1, 15, 2)
     both = has_pr[:, None] & has_gt[None]  # (P, G, 15)
     diff = gt_xy - pr_xy
-    with np.errstate(divide='ignore', invalid='ignore'):
+    # a far coordinate (1e308, finite) overflows to an infinite distance: no match, as it should
+    with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
         ratio = (np.sqrt(diff[..., 0] * diff[..., 0] + diff[..., 1] * diff[..., 1])
                  / head[None, :, None])
         # Near the threshold, redo the distance with the reference's norm call (a BLAS dot that
