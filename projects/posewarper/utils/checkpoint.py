@@ -238,6 +238,10 @@ def tensor_state_dict(checkpoint: Mapping, name: str) -> Mapping:
 def _mapping(checkpoint: Any, filename: str) -> Mapping:
     if not isinstance(checkpoint, Mapping):
         raise ValueError(f'checkpoint {filename} holds no state dict')
+    if 'state_dict' in checkpoint and not isinstance(checkpoint['state_dict'], Mapping):
+        raise ValueError(f"checkpoint {filename}: its 'state_dict' entry is a "
+                         f"{type(checkpoint['state_dict']).__name__}, not a mapping of weight "
+                         'names to tensors')
     if not isinstance(checkpoint.get('state_dict'), Mapping):
         # read as a bare state dict (mmengine too): another framework's layout ({'model': ...},
         # {'net': ...}) was then reported as a model that lacks every weight and has a weight
