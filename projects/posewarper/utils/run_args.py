@@ -177,8 +177,29 @@ def check_run_settings(cfg: Config, path: str, launcher: str, splits: Sequence[s
             if not isinstance(value, int) or isinstance(value, bool) or value < least:
                 raise ValueError(f'config {path}: {split}_dataloader.{key}: {value!r} is not an '
                                  f'integer >= {least}')
+    if 'train' in splits:
+        _check_train_loop(cfg, path)
     missing = [v for v in LAUNCHER_VARIABLES.get(launcher, ()) if v not in os.environ]
     if missing:
         raise ValueError(f'--launcher {launcher}: the environment lacks {", ".join(missing)} '
                          f'(start the processes with tools/dist_train.sh or '
                          f'tools/slurm_train.sh, or use --launcher none)')
+
+
+def _check_train_loop(cfg: Config, path: str) -> None:
+    """The length of the training loop and the learning rate: ``train_cfg.max_epochs=-1``
+    finished at once with status 0 and no checkpoint, and a negative ``lr`` failed in torch with
+    a line naming neither the config nor the key."""
+    train_cfg = cfg.get('train_cfg') or {}
+    for key in ('max_epochs', 'max_iters', 'val_interval', 'val_begin'):
+        value = train_cfg.get(key)
+        least = 0 if key == 'val_begin' else 1
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                  or value < least):
+            raise ValueError(f'config {path}: train_cfg.{key}: {value!r} is not an integer '
+                             f'>= {least}')
+    optimizer = (cfg.get('optim_wrapper') or {}).get('optimizer') or {}
+    lr = optimizer.get('lr') if isinstance(optimizer, dict) else None
+    if isinstance(lr, (int, float)) and not isinstance(lr, bool) and not lr >= 0:
+        raise ValueError(f'config {path}: optim_wrapper.optimizer.lr: {lr!r} is not a number '
+                         '>= 0')
