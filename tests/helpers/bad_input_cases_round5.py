@@ -5,7 +5,7 @@ from pathlib import Path
 
 import torch
 
-from tests.helpers.propagation import TINY_STAGE2, load_json
+from tests.helpers.propagation import TINY_STAGE1, TINY_STAGE2, load_json
 
 
 def round5_runs(case: str, data: Path, tmp: Path):
@@ -26,6 +26,10 @@ def round5_runs(case: str, data: Path, tmp: Path):
         torch.save({'model': state, 'epoch': 3}, path)
         return [('test', [str(TINY_STAGE2), str(path)] + work),
                 ('publish_checkpoint', [str(path), str(tmp / 'out' / 'p.pth')])]
+    if case == 'config-bad-training-length':
+        from tests.helpers.bad_input_cases import _data_options  # imports this module
+        return [('train', [str(TINY_STAGE1), '--cfg-options', option] + _data_options(data, 'train')
+                 + work) for option in ('train_cfg.max_epochs=-1', 'optim_wrapper.optimizer.lr=-1')]
     if case in ('json-repeats-a-key', 'is-labeled-as-a-string'):
         return _document_runs(case, data, tmp)
     return None
