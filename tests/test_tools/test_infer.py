@@ -203,7 +203,7 @@ def test_errors_exit_1_and_write_nothing(assets, tmp_path, capsys):
     assert 'does not match the PoseWarper model' in capsys.readouterr().err
     assert infer.main([str(assets['video']), '--temporal-window', '1', '--frame-weights', '1']
                       + common) == 1
-    assert 'needs 3 frame_weights' in capsys.readouterr().err
+    assert '--temporal-window 1 needs 3 weights' in capsys.readouterr().err
     assert infer.main([str(assets['video']), '--temporal-window', '-1'] + common) == 1
     assert 'argument --temporal-window: -1 is not in [0, 100]' in capsys.readouterr().err
     assert not (tmp_path / 'preds').exists() and not (tmp_path / 'vis').exists()
