@@ -1,8 +1,10 @@
 """The runs of docs/bad_input.md's cases found in issue #21's fifth round (called from
 :func:`tests.helpers.bad_input_cases.case_runs`)."""
 import json
+import shutil
 from pathlib import Path
 
+import cv2
 import torch
 
 from tests.helpers.propagation import TINY_STAGE1, TINY_STAGE2, load_json
@@ -32,6 +34,16 @@ def round5_runs(case: str, data: Path, tmp: Path):
                  + work) for option in ('train_cfg.max_epochs=-1', 'optim_wrapper.optimizer.lr=-1')]
     if case in ('json-repeats-a-key', 'is-labeled-as-a-string'):
         return _document_runs(case, data, tmp)
+    if case == 'frame-of-another-size':
+        root = tmp / 'in'
+        shutil.copytree(data / 'images', root / 'images')
+        shutil.copytree(data / 'annotations', root / 'annotations')
+        frame = root / 'images' / 'val' / '000001_synth' / '000002.jpg'
+        img = cv2.imread(str(frame))
+        cv2.imwrite(str(frame), cv2.resize(img, (img.shape[1] // 2, img.shape[0] // 2)))
+        from tests.helpers.bad_input_cases import _propagate  # imports this module
+        return [_propagate(root / 'annotations' / 'posetrack18_val.json', tmp, '--data-root',
+                           str(root), '--method', 'farneback', '--label-interval', '7')]
     return None
 
 

@@ -253,16 +253,21 @@ def propagate_annotations(ann_file: str,
                         frames_read)
 
     set_random_seed(seed)
-    new_parts_dir = not osp.isdir(parts_dir)
+    # the folders this run creates, innermost first (the cache and any missing parent of it)
+    created, folder = [], osp.abspath(parts_dir)
+    while not osp.isdir(folder):
+        created.append(folder)
+        folder = osp.dirname(folder)
     try:  # from the folder's creation on: an interrupt right after it must not leave it empty
         os.makedirs(parts_dir, exist_ok=True)
         remove_stale_temp_files(parts_dir)
         return _propagate_plans(plans, propagator, fingerprint, doc, videos, out,
                                 per_video_dir, progress, min_joint_score, before_video)
     except BaseException:
-        # finished videos stay cached for a rerun; a cache that holds nothing goes
-        if new_parts_dir and osp.isdir(parts_dir) and not os.listdir(parts_dir):
-            os.rmdir(parts_dir)
+        # finished videos stay cached for a rerun; folders of this run that hold nothing go
+        for folder in created:
+            if osp.isdir(folder) and not os.listdir(folder):
+                os.rmdir(folder)
         raise
 
 

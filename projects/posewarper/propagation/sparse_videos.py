@@ -150,6 +150,7 @@ class FrameLoader:
         self.video = video
         self.cache_size = cache_size
         self._cache: 'OrderedDict[int, np.ndarray]' = OrderedDict()
+        self._size: Optional[Tuple[int, int, int]] = None  # (frame index, H, W) of the first
 
     def __call__(self, frame_idx: int) -> np.ndarray:
         if frame_idx in self._cache:
@@ -159,6 +160,15 @@ class FrameLoader:
         img = cv2.imread(path, cv2.IMREAD_COLOR)
         if img is None:
             raise FileNotFoundError(f'frame image not found or unreadable: {path}')
+        # the methods crop and compare frames of a video in one coordinate frame: a frame of
+        # another size would end in an OpenCV assertion (flow) or a silently shifted crop
+        if self._size is None:
+            self._size = (frame_idx, *img.shape[:2])
+        elif tuple(img.shape[:2]) != self._size[1:]:
+            first, h, w = self._size
+            raise ValueError(f'{path}: frame {frame_idx} of video {self.video.name} is '
+                             f'{img.shape[1]}x{img.shape[0]}, frame {first} is {w}x{h}: the frames '
+                             'of a video must have one size')
         self._cache[frame_idx] = img
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
