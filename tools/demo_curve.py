@@ -21,7 +21,7 @@ from posewarper.fileio import atomic_output, write_json_atomic
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
 from posewarper.utils.cli_guards import Input, Output, guard_outputs
 from posewarper_demo.figures import CURVE_AXES, plot_margin_curve
-from posewarper_demo.seeds import ORACLE_TABLE, seed_margins
+from posewarper_demo.seeds import MARGINS, ORACLE_TABLE, seed_margins
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -49,7 +49,7 @@ def _margins(path: str, x: str, oracle: bool = False) -> dict:
         raise ValueError(f'{path}: no {x} in its seeds' + (' (oracle cue)' if oracle else '')
                          + ('; an older run without warp recovery: try --x stage1_ap'
                             if x == 'cue_recovery' else ''))
-    if oracle and len(margins) == len(CURVE_AXES):
+    if oracle and not any(name in margins for name, *_ in MARGINS):
         raise ValueError(f'{path}: no {ORACLE_TABLE} rows in its seeds (a run before the '
                          'oracle-cue diagnostic)')
     for name, value in margins.items():

@@ -26,6 +26,12 @@ from posewarper.registry import PROPAGATORS
 ORACLE_CUE = 'posewarper-oracle-cue'
 
 
+def _by_track(persons: Sequence[Pose]) -> Dict[int, Pose]:
+    """The persons of a frame by ``track_id``, those whose id is unique in the frame."""
+    ids = [p.track_id for p in persons]
+    return {p.track_id: p for p in persons if p.track_id >= 0 and ids.count(p.track_id) == 1}
+
+
 @PROPAGATORS.register_module(name=ORACLE_CUE)
 class OracleCuePropagator(PoseWarperPropagator):
     """:class:`PoseWarperPropagator` with the offsets predicted from ground-truth heatmaps.
@@ -47,10 +53,10 @@ class OracleCuePropagator(PoseWarperPropagator):
         super().__init__(model, batch_size)
         self.gt_ann_file = gt_ann_file
         _, videos = load_sparse_videos(gt_ann_file, data_root)
-        # video name -> frame index -> track id -> the person (identity, never position)
+        # video name -> frame index -> track id -> the person (identity, never position: a
+        # track id held by two persons of a frame is ambiguous and left out, as no person)
         self.gt: Dict[str, Dict[int, Dict[int, Pose]]] = {
-            video.name: {idx: {p.track_id: p for p in persons if p.track_id >= 0}
-                         for idx, persons in video.persons.items()}
+            video.name: {idx: _by_track(persons) for idx, persons in video.persons.items()}
             for video in videos}
         self._video: Dict[int, Dict[int, Pose]] = {}
         self._cue: List[np.ndarray] = []
