@@ -89,7 +89,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     # (propagate_annotations); the per-video GT beside the annotations is an input too: a
     # later evaluation would score the predictions against themselves
     gt_dir = gt_dir_from_ann_file(args.ann_file)
-    inputs = [Input(args.ann_file, '--ann-file'), Input(args.config or '', '--config'),
+    inputs = [Input(args.ann_file, '--ann-file', file=True), Input(args.config or '', '--config'),
               Input(args.checkpoint or '', '--checkpoint'),
               Input(gt_dir if osp.isdir(gt_dir) else '', 'per-video GT folder of --ann-file')]
     with guard_outputs(outputs, inputs):

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from tests.helpers.bad_input_cases_round5 import round5_runs
+from tests.helpers.bad_input_cases_round6 import round6_runs
 from tests.helpers.posetrack_docs import copy_with_scores, joints_at, person, video
 from tests.helpers.propagation import TINY_STAGE1, TINY_STAGE2, load_json, make_dataset
 
@@ -84,6 +85,8 @@ def case_runs(case: str, data: Path, tmp: Path) -> List[Tuple[str, List[str]]]:
         new_kinds = _round4_runs(case, data, tmp)
     if new_kinds is None:
         new_kinds = round5_runs(case, data, tmp)
+    if new_kinds is None:
+        new_kinds = round6_runs(case, data, tmp)
     if new_kinds is not None:
         return new_kinds
     if case == 'root-is-a-list':

@@ -163,7 +163,27 @@ def _unique_keys(pairs: List[Tuple[str, Any]]) -> dict:
     return obj
 
 
+def check_json_file(path: str, what: str) -> None:
+    """Read a json file as the PoseTrack readers do, refusing what they refuse (a folder, a
+    missing file, a json error, an object that repeats a key), without checking its layout.
+
+    For files that another parser reads later, e.g. the ``ann_file`` of MMPose's datasets,
+    which xtcocotools reads with plain ``json.load``: it keeps a repeated key's last value
+    silently.
+
+    Args:
+        path (str): The json file.
+        what (str): What the file is, for messages.
+
+    Raises:
+        ValueError: One line naming the file (and the repeated key).
+    """
+    _read_json(path, object, what, 'json')
+
+
 def _read_json(path: str, kind: type, what: str, expected: str) -> Any:
+    if osp.isdir(path):  # say so: "not found" would send the user looking for a missing file
+        raise ValueError(f'{path}: {what} is a folder, not a file')
     if not osp.isfile(path):
         raise ValueError(f'{path}: {what} not found')
     try:

@@ -221,7 +221,8 @@ def read_checkpoint(filename: str, map_location: str = 'cpu',
 
 def tensor_state_dict(checkpoint: Mapping, name: str) -> Mapping:
     """The state dict of a checkpoint (bare or under ``state_dict``), checked to be a non-empty
-    mapping of weight names to tensors.
+    mapping of weight names to tensors, each with data and finite
+    (:func:`check_weight_values`).
 
     Raises:
         ValueError: One line naming the checkpoint.
@@ -232,6 +233,7 @@ def tensor_state_dict(checkpoint: Mapping, name: str) -> Mapping:
                        for k, v in state.items())):
         raise ValueError(f'checkpoint {name}: its state_dict is not a non-empty mapping of '
                          'weight names to tensors')
+    check_weight_values(state, name)
     return state
 
 
@@ -277,6 +279,50 @@ def save_checkpoint_atomic(checkpoint: Mapping, path: str) -> None:
     """``torch.save`` that never leaves a truncated file at ``path`` (nor replaces an earlier
     one with it)."""
     commit_together(stage_checkpoint(checkpoint, path))
+
+
+def check_weight_values(state_dict: Mapping, name: str,
+                        model_state_dict: Optional[Mapping] = None) -> None:
+    """Refuse weights that have the right names and shapes but cannot be a model's values.
+
+    ``load_state_dict`` copies them all in: an integer, bool or complex tensor into a float
+    weight is cast silently (complex with a warning only), a NaN or infinite weight makes
+    every prediction NaN (refused only when the predictions were written, after the work,
+    naming the output; ``publish_checkpoint.py`` published it), and a tensor without data
+    (``meta``) or an array that is not a tensor ended in a ``RuntimeError`` traceback.
+
+    Args:
+        state_dict (Mapping): The weights.
+        name (str): The checkpoint, for the message.
+        model_state_dict (Mapping, optional): ``model.state_dict()`` of the model they are
+            loaded into: only its weights are checked, and their dtypes against the model's.
+            None: every tensor is checked, without dtypes.
+
+    Raises:
+        ValueError: One line naming the checkpoint and the first weights of each problem.
+    """
+    found = dict(not_tensor=[], no_data=[], dtype=[], non_finite=[])
+    for key, value in state_dict.items():
+        ours = None if model_state_dict is None else model_state_dict.get(key)
+        if model_state_dict is not None and not isinstance(ours, torch.Tensor):
+            continue
+        if not isinstance(value, torch.Tensor):
+            found['not_tensor'].append(key)
+        elif value.is_meta:
+            found['no_data'].append(key)
+        elif ours is not None and ours.is_floating_point() and not value.is_floating_point():
+            found['dtype'].append(f'{key}: {str(value.dtype).replace("torch.", "")}')
+        elif value.is_floating_point() and not bool(torch.isfinite(value).all()):
+            found['non_finite'].append(key)
+    problems = [f'{len(found[kind])} {what} ({_examples(found[kind])})'
+                for kind, what in (('not_tensor', 'weight(s) are not tensors'),
+                                   ('no_data', "weight(s) hold no data (torch's meta device)"),
+                                   ('dtype', 'weight(s) the model keeps as floating point are '
+                                    'not'),
+                                   ('non_finite', 'weight(s) hold NaN or infinity'))
+                if found[kind]]
+    if problems:
+        raise ValueError(f'checkpoint {name}: ' + '; '.join(problems))
 
 
 def load_pose_weights(model: nn.Module,
@@ -335,6 +381,7 @@ def load_pose_weights(model: nn.Module,
         config = f' of config {config_name}' if config_name else ''
         raise ValueError(f'checkpoint {name} does not match the {type(model).__name__} model'
                          f'{config}: ' + '; '.join(problems))
+    check_weight_values(state_dict, name, model.state_dict())
     if metadata is not None:
         state_dict._metadata = metadata
     _load_checkpoint_to_model(model, dict(state_dict=state_dict), strict=not allowed_missing)

@@ -27,16 +27,20 @@ from .checkpoint import REVISE_KEYS, load_pose_weights, read_checkpoint
 from .config_check import config_build_errors
 from .mmpose0x import is_mmpose0x_state_dict, unwrap_checkpoint
 from .official import is_official_state_dict
+from .run_args import check_model_section
 
 
 def build_model(cfg: Config, config_name: str) -> nn.Module:
     """The model of a config on the CPU, built as the runner builds it (its default scope).
 
     Raises:
-        ValueError: One line for an unknown type or keyword (:func:`config_build_errors`).
+        ValueError: One line for a config without a model, an unknown type or keyword
+            (:func:`config_build_errors`).
     """
     from mmengine.registry import DefaultScope, init_default_scope
     from mmpose.registry import MODELS
+
+    check_model_section(cfg, config_name)
     scope = cfg.get('default_scope', 'mmpose')
     with config_build_errors(config_name):
         if DefaultScope.get_current_instance() is None:

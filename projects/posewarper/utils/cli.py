@@ -81,6 +81,23 @@ class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str):
         raise UsageError(f'{message} (see --help)')
 
+    def parse_known_args(self, args=None, namespace=None):
+        """argparse's parsing, refusing an empty value (``--out ''``, an unset shell variable)
+        for an argument that is required or has no default: as a path it named no file (an
+        output was refused only after the work, by the rename), and elsewhere the tool took
+        its default as if the option had not been given. An option whose default is a value
+        (``--data-root ''``) keeps accepting it."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        for action in self._actions:
+            if action.dest == argparse.SUPPRESS or not hasattr(parsed, action.dest):
+                continue
+            if getattr(parsed, action.dest) == '' and (action.required
+                                                       or action.default is None):
+                name = '/'.join(action.option_strings) or action.metavar or action.dest
+                self.error(f'argument {name}: the value is empty; give one'
+                           + ('' if action.required else ', or leave the option out'))
+        return parsed, extras
+
 
 def add_debug_argument(parser: argparse.ArgumentParser) -> None:
     """Add ``--debug`` (show the traceback of an expected error too)."""

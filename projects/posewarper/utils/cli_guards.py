@@ -40,9 +40,30 @@ class Output(NamedTuple):
 
 
 class Input(NamedTuple):
-    """An input of a tool: a file or a folder (e.g. ``--gt-dir``, the video being read)."""
+    """An input of a tool: a file or a folder (e.g. ``--gt-dir``, the video being read).
+
+    Attributes:
+        path (str): The file or folder.
+        what (str): How the user named it (``--ann-file``), for messages.
+        file (bool): It must be a file: :func:`guard_outputs` refuses a folder in one line
+            before any work (its reader reported a folder as "not found").
+    """
     path: str
     what: str
+    file: bool = False
+
+
+def check_input_files(inputs: Sequence[Input]) -> None:
+    """Refuse an input that must be a file (``Input.file``) but is a folder. A missing one is
+    left to the tool's reader, which names it in its own words (``annotation file not
+    found``).
+
+    Raises:
+        ValueError: One line naming the option and the path.
+    """
+    for inp in inputs:
+        if inp.file and inp.path and '://' not in inp.path and osp.isdir(inp.path):
+            raise ValueError(f'{inp.what} {inp.path} is a folder, not a file')
 
 
 def _inside(path: str, folder: str) -> bool:
@@ -137,10 +158,12 @@ def guard_outputs(outputs: Sequence[Output], inputs: Sequence[Input] = (),
             second writer).
 
     Raises:
-        ValueError: If an output cannot be written or meets an input.
+        ValueError: If an input file is a folder (:func:`check_input_files`), or an output
+            cannot be written or meets an input.
         OSError: If another run holds an output's lock
             (:class:`~posewarper.fileio.output_lock.OutputBusyError`).
     """
+    check_input_files(inputs)
     outputs = [o for o in outputs if o.path]
     for out in outputs:
         check_output_path(out.path, out.what, folder=out.folder)

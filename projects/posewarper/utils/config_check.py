@@ -37,10 +37,13 @@ def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
 
     Raises:
         FileNotFoundError: If the file does not exist.
+        IsADirectoryError: If it is a folder.
         ValueError: One line for a syntax error (with its line), a config mmengine cannot
             read, a ``--cfg-options`` value of another type than the config's, or an unknown
             ``type`` (:func:`check_config_types`).
     """
+    if osp.isdir(path):  # say so: "not found" would send the user looking for a lost file
+        raise IsADirectoryError(f'config {path} is a folder, not a config file')
     if not osp.isfile(path):
         raise FileNotFoundError(f'config not found: {path}')
     _check_base_cycle(path)
@@ -112,10 +115,20 @@ class CfgOptionsAction(DictAction):
     ended in a traceback."""
 
     def __call__(self, parser, namespace, values, option_string=None):
+        # keys of earlier --cfg-options on the command line: mmengine merges them all
+        keys = list(getattr(namespace, self.dest, None) or {})
         for kv in values or ():
             key, sep, _ = kv.partition('=')
             if not sep or not key.strip():
                 raise argparse.ArgumentError(self, f'{kv!r} is not KEY=VALUE')
+            key = key.strip()
+            for other in keys:
+                # the last value would win silently, or the order would decide what a section
+                # set as a whole and a key inside it give
+                if key == other or key.startswith(other + '.') or other.startswith(key + '.'):
+                    what = 'is given twice' if key == other else f'overlaps {other}'
+                    raise argparse.ArgumentError(self, f'{key} {what}; give each key once')
+            keys.append(key)
         try:
             super().__call__(parser, namespace, values, option_string)
         except (AssertionError, ValueError) as e:

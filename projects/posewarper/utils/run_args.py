@@ -8,7 +8,7 @@ from typing import List, Optional, Sequence
 
 from mmengine.config import Config, ConfigDict
 
-from ..fileio.posetrack import gt_dir_from_ann_file
+from ..fileio.posetrack import check_json_file, gt_dir_from_ann_file
 from .cli_guards import Input
 
 #: models whose samples are clips of several frames: MMPose's visualisation hook reads one image
@@ -111,8 +111,10 @@ def config_inputs(path: str) -> List[Input]:
 
 
 def check_data_files(cfg: Config, path: str, splits: Sequence[str]) -> None:
-    """Refuse, before a work dir exists, an annotation file of the run that does not exist (the
-    datasets and the evaluators would find it only once the loop starts).
+    """Refuse, before a work dir exists, an annotation file of the run that does not exist, is
+    a folder, or is a json file that repeats a key in one object (the datasets and the
+    evaluators would find the first two only once the loop starts, and MMPose's datasets read
+    the last with xtcocotools' plain ``json.load``, which keeps the last value silently).
 
     Args:
         cfg (Config): The config (after ``--cfg-options``).
@@ -120,23 +122,34 @@ def check_data_files(cfg: Config, path: str, splits: Sequence[str]) -> None:
         splits (Sequence[str]): The loops the run builds: ``train``, ``val``, ``test``.
 
     Raises:
-        ValueError: One line naming the key and the missing file.
+        ValueError: One line naming the key and the file (and the repeated json key).
     """
     for split in splits:
         dataset = (cfg.get(f'{split}_dataloader') or {}).get('dataset') or {}
         ann_file = dataset.get('ann_file')
         if isinstance(ann_file, str) and ann_file and '://' not in ann_file:
-            full = osp.join(dataset.get('data_root') or '', ann_file)
-            if not osp.isfile(full):
-                raise ValueError(f'config {path}: {split}_dataloader.dataset.ann_file: {full} '
-                                 'not found')
+            _check_ann_file(osp.join(dataset.get('data_root') or '', ann_file),
+                            f'config {path}: {split}_dataloader.dataset.ann_file')
         evaluators = cfg.get(f'{split}_evaluator') or []
         for i, evaluator in enumerate(
                 evaluators if isinstance(evaluators, (list, tuple)) else [evaluators]):
             ann_file = evaluator.get('ann_file') if isinstance(evaluator, dict) else None
-            if isinstance(ann_file, str) and ann_file and not osp.isfile(ann_file):
+            if isinstance(ann_file, str) and ann_file and '://' not in ann_file:
                 where = f'{split}_evaluator' + (f'.{i}' if isinstance(evaluators, list) else '')
-                raise ValueError(f'config {path}: {where}.ann_file: {ann_file} not found')
+                _check_ann_file(ann_file, f'config {path}: {where}.ann_file')
+
+
+def _check_ann_file(file: str, key: str) -> None:
+    """An annotation file named at ``key``: a file, and for json one that repeats no key."""
+    if osp.isdir(file):
+        raise ValueError(f'{key}: {file} is a folder, not a file')
+    if not osp.isfile(file):
+        raise ValueError(f'{key}: {file} not found')
+    if file.lower().endswith('.json'):
+        try:
+            check_json_file(file, 'annotation file')
+        except ValueError as e:
+            raise ValueError(f'{key}: {e}') from e
 
 
 #: what each launcher's process group reads from the environment (torch's ``env://``
@@ -149,8 +162,8 @@ LAUNCHER_VARIABLES = dict(
 
 def check_run_settings(cfg: Config, path: str, launcher: str, splits: Sequence[str]) -> None:
     """Refuse, before a work dir exists, the runner settings mmengine checks only after it has
-    created the work dir: the seed, the start method of worker processes, the data loaders'
-    batch size and workers, and the launcher's environment.
+    created the work dir: the model section, the seed, the start method of worker processes,
+    the data loaders' batch size and workers, and the launcher's environment.
 
     Args:
         cfg (Config): The config (after ``--cfg-options``).
@@ -161,6 +174,7 @@ def check_run_settings(cfg: Config, path: str, launcher: str, splits: Sequence[s
     Raises:
         ValueError: One line naming the key (or the launcher) and the value.
     """
+    check_model_section(cfg, path)
     seed = (cfg.get('randomness') or {}).get('seed')
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)
                              or not 0 <= seed < 2**32):
@@ -184,6 +198,19 @@ def check_run_settings(cfg: Config, path: str, launcher: str, splits: Sequence[s
         raise ValueError(f'--launcher {launcher}: the environment lacks {", ".join(missing)} '
                          f'(start the processes with tools/dist_train.sh or '
                          f'tools/slurm_train.sh, or use --launcher none)')
+
+
+def check_model_section(cfg: Config, path: str) -> None:
+    """Refuse a config without a ``model`` dict (mmengine's runner met its absence as a
+    ``KeyError`` traceback; the checkpoint check, which builds the model, as an
+    ``AttributeError``).
+
+    Raises:
+        ValueError: One line naming the config.
+    """
+    if not isinstance(cfg.get('model'), dict):
+        raise ValueError(f'config {path}: model: the config defines no model (a dict with its '
+                         'type); is it the config of a run?')
 
 
 def _check_train_loop(cfg: Config, path: str) -> None:
