@@ -20,8 +20,8 @@ import sys
 from typing import List, Optional, Tuple
 
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main, quiet_video_backends
-from posewarper.utils.cli_args import (check_frame_weights, drawing_size, finite_float, unit_float,
-                                       window_half_width)
+from posewarper.utils.cli_args import (check_frame_weights, drawing_size, finite_float,
+                                       non_negative_int, unit_float, window_half_width)
 from posewarper.utils.cli_guards import (Input, Output, check_device, guard_outputs,
                                          inference_outputs)
 
@@ -49,7 +49,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         "as the box; default: MMPose's body detector (RTMDet-m person, downloaded)")
     parser.add_argument('--det-weights', help='checkpoint of the detector')
     parser.add_argument(
-        '--det-cat-ids', type=int, nargs='+', default=[0], help='detector classes kept (0: person)')
+        '--det-cat-ids', type=non_negative_int, nargs='+', default=[0],
+        help='detector classes kept (0: person)')
     parser.add_argument('--scope', default='mmpose', help='registry scope of the pose model')
     parser.add_argument('--device', help='device, e.g. cpu or cuda:0 (default: the available one)')
     parser.add_argument('--show-progress', action='store_true', help='show a progress bar')

@@ -17,8 +17,8 @@ import sys
 from typing import Dict, List, Optional, Tuple
 
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main, quiet_video_backends
-from posewarper.utils.cli_args import (check_frame_weights, drawing_size, finite_float, unit_float,
-                                       window_half_width)
+from posewarper.utils.cli_args import (check_frame_weights, drawing_size, finite_float,
+                                       non_negative_int, unit_float, window_half_width)
 from posewarper.utils.cli_guards import Input, guard_outputs, inference_outputs
 
 #: MMPose's defaults of the prediction filters, and those of its bottom-up models.
@@ -50,7 +50,7 @@ def _add_init_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--det-model', type=str, default=None,
                         help='detector config or alias; "whole_image" uses the whole frame')
     parser.add_argument('--det-weights', type=str, default=None, help='detector checkpoint')
-    parser.add_argument('--det-cat-ids', type=int, nargs='+', default=0,
+    parser.add_argument('--det-cat-ids', type=non_negative_int, nargs='+', default=0,
                         help='detector classes kept (0: person)')
     parser.add_argument('--scope', type=str, default='mmpose', help='registry scope')
     parser.add_argument('--device', type=str, default=None,

@@ -58,6 +58,11 @@ def round6_runs(case: str, data: Path, tmp: Path):
                 ('test', [str(config), str(data / 'stage1.pth')] + work)]
     if case == 'checkpoint-with-unusable-weights':
         return _unusable_weight_runs(data, tmp, work)
+    if case == 'negative-class-id':
+        frames = str(data / 'images' / 'val' / '000001_synth')
+        argv = [frames, '--pose2d', str(TINY_STAGE1), '--device', 'cpu', '--det-cat-ids', '0',
+                '-1', '--pred-out-dir', str(tmp / 'out')]
+        return [('infer', argv), ('inferencer_demo', argv)]
     return None
 
 
