@@ -20,7 +20,7 @@ Writes ``report.md`` and ``results.json`` (mean, sd and each seed's tables), ``t
 ``poses.gif`` and ``offsets_vs_flow.png`` (first seed) to ``--work-dir``, and each seed's data,
 models and predictions to ``--work-dir/seed_<seed>``. Example::
 
-    python tools/demo.py                 # three seeds, about 18.5 minutes on 2 CPU cores
+    python tools/demo.py                 # three seeds at once, about N minutes on 2 CPU cores
     python tools/demo.py --quick         # a minute or two: checks every stage and output
 """
 import argparse
@@ -32,7 +32,7 @@ from typing import List, Optional
 
 from posewarper.fileio import check_output_path
 from posewarper.utils.cli import ArgumentParser, add_debug_argument, cli_main
-from posewarper.utils.cli_args import non_negative_int
+from posewarper.utils.cli_args import non_negative_int, positive_int
 from posewarper_demo import DEFAULT, PRETRAINED, QUICK, SCRATCH, STAGE2_PRETRAINED
 from posewarper_demo.run import run_demo
 
@@ -62,6 +62,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help='epochs of each stage-2 training (default: the settings\'); 0 '
                         'with --stage2-init evaluates that PoseWarper without fine-tuning')
     parser.add_argument('--work-dir', default='work_dirs/demo', help='output folder')
+    parser.add_argument('--jobs', type=positive_int,
+                        help='seeds run at once, each in its own process with an equal share of '
+                        'the CPU threads (default: all seeds; 1: one after another in this '
+                        'process, with every thread)')
     add_debug_argument(parser)
     args = parser.parse_args(argv)
     if args.stage2_init is None:  # a from-scratch run keeps every model from scratch
@@ -94,7 +98,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         raise FileNotFoundError(f'--stage2-init: no such checkpoint: {args.stage2_init}')
     check_output_path(osp.abspath(args.work_dir), '--work-dir', folder=True)
     results = run_demo(args.work_dir, settings, args.seeds, stage1_init, stage2_init,
-                       args.augmentation, args.quick, command)
+                       args.augmentation, args.quick, command,
+                       jobs=args.jobs or len(args.seeds))
     print(f'\nreport: {osp.join(args.work_dir, "report.md")} '
           f'(total {results["seconds"]["total"]:.0f} s)')
     for t in results['targets']:

@@ -20,6 +20,8 @@ from .warp_recovery import measure_warp_recovery, recovery_rows
 
 #: Table 1's rows, in the paper's order
 TABLE1 = ('copy', 'farneback', 'single-frame', 'posewarper', 'posewarper + cycle')
+#: Table 1's PoseWarper rows
+PW_ROWS = ('posewarper', 'posewarper + cycle')
 
 
 def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional[str],
@@ -71,8 +73,12 @@ def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional
     stage1_cfg = cfg('stage1', 'stage1', s.stage1_epochs, load_from=stage1_init)
     with stage('train stage 1 (single frame)'):
         stage1 = train_model(stage1_cfg)
+    # stage 2 as shipped, not fine-tuned: both rows are that one model, run once
+    one_stage2 = s.stage2_epochs == 0 and stage2_init is not None
     pw_cfgs, pw_ckpts = {}, {}
     for key, name in (('posewarper', 'posewarper'), ('posewarper_cycle', 'posewarper + cycle')):
+        if one_stage2 and pw_ckpts:
+            break
         pw_cfgs[name] = cfg(key, key, s.stage2_epochs, load_from=stage1, init_from=stage2_init)
         with stage(f'train stage 2 ({name})'):
             pw_ckpts[name] = train_model(pw_cfgs[name])
@@ -84,11 +90,15 @@ def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional
             data_root=data, max_offset=s.max_offset, source_interval=s.label_interval)
     # training iterations per model (the report's commands name the checkpoints by them)
     iters = dict(stage1=stage1_cfg.train_cfg.max_iters,
-                 posewarper=pw_cfgs['posewarper'].train_cfg.max_iters,
-                 posewarper_cycle=pw_cfgs['posewarper + cycle'].train_cfg.max_iters)
+                 posewarper=pw_cfgs['posewarper'].train_cfg.max_iters)
+    if not one_stage2:
+        iters['posewarper_cycle'] = pw_cfgs['posewarper + cycle'].train_cfg.max_iters
 
     propagation = {}
     for method in TABLE1:
+        if method not in pw_ckpts and method in PW_ROWS:
+            propagation[method] = dict(propagation['posewarper'])
+            continue
         model = dict(config=cfg_files[method], checkpoint=pw_ckpts.get(method, stage1)) \
             if method in cfg_files else {}
         with stage(f'propagate: {method}'):
@@ -202,12 +212,14 @@ def stage_commands(work_dir: str, seed: int, s: DemoSettings, iters: Dict[str, i
         f'{s.test_videos} --frames {s.test_frames} {size} --seed {seed + TEST_SEED_OFFSET}',
         f'python tools/train.py {m}/stage1.py',
         f'python tools/train.py {m}/posewarper.py',
-        f'python tools/train.py {m}/posewarper_cycle.py',
     ]
-    for method, cfg, model_ckpt in (('copy', None, None), ('farneback', None, None),
-                                    ('single-frame', 'stage1', ckpt['stage1']),
-                                    ('posewarper', 'posewarper', ckpt['posewarper']),
-                                    ('posewarper', 'posewarper_cycle', ckpt['posewarper_cycle'])):
+    models = [('copy', None, None), ('farneback', None, None),
+              ('single-frame', 'stage1', ckpt['stage1']),
+              ('posewarper', 'posewarper', ckpt['posewarper'])]
+    if 'posewarper_cycle' in iters:  # else the cycle row is the plain PoseWarper's model
+        lines.append(f'python tools/train.py {m}/posewarper_cycle.py')
+        models.append(('posewarper', 'posewarper_cycle', ckpt['posewarper_cycle']))
+    for method, cfg, model_ckpt in models:
         name = 'posewarper+cycle' if cfg == 'posewarper_cycle' else method
         model = (f' --config {m}/{cfg}.py --checkpoint {m}/{model_ckpt}'
                  if cfg else '')

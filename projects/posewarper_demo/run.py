@@ -7,6 +7,7 @@ from typing import Optional, Sequence
 
 from . import figures
 from .experiment import run_seed, seed_figures, stage_commands
+from .parallel import run_in_processes, threads_per_job
 from .pipeline import DemoSettings, StageTimer
 from .report import check_targets, write_report, write_results
 from .seeds import ORACLE_TABLE, TABLES, summarise_seeds
@@ -17,7 +18,7 @@ RECOVERY = 'warp_recovery'
 
 def run_demo(work_dir: str, settings: DemoSettings, seeds: Sequence[int],
              stage1_init: Optional[str], stage2_init: Optional[str], augmentation: bool,
-             quick: bool, command: str) -> dict:
+             quick: bool, command: str, jobs: int = 1) -> dict:
     """Run the demo into ``work_dir`` and write its report.
 
     Args:
@@ -31,6 +32,8 @@ def run_demo(work_dir: str, settings: DemoSettings, seeds: Sequence[int],
         augmentation (bool): Train the Fig. 4a models.
         quick (bool): Recorded in ``results.json`` (a plumbing check, not a measurement).
         command (str): The command line, for the report.
+        jobs (int): Seeds run at once, each in its own process with its share of the CPU
+            threads (:mod:`.parallel`); 1 runs them one after another in this process.
 
     Returns:
         dict: ``results.json``'s content.
@@ -40,11 +43,30 @@ def run_demo(work_dir: str, settings: DemoSettings, seeds: Sequence[int],
     timer = StageTimer()
     start = time.perf_counter()
 
-    runs = {}
-    for seed in seeds:
-        runs[str(seed)] = run_seed(osp.join(work, f'seed_{seed}'), settings, seed, stage1_init,
-                                   augmentation, timer, stage2_init=stage2_init)
-        runs[str(seed)]['targets'] = check_targets(runs[str(seed)])
+    jobs = max(1, min(jobs, len(seeds)))
+    threads = threads_per_job(jobs) if jobs > 1 else None
+    kwargs = {f'seed {seed}': dict(work=osp.join(work, f'seed_{seed}'), settings=settings,
+                                   seed=seed, stage1_init=stage1_init, augmentation=augmentation,
+                                   stage2_init=stage2_init) for seed in seeds}
+    if threads is None:
+        runs = {key: run_seed(timer=timer, **kw) for key, kw in kwargs.items()}
+    else:
+        logs = {key: osp.join(kw['work'], 'demo.log') for key, kw in kwargs.items()}
+        for log in logs.values():
+            os.makedirs(osp.dirname(log), exist_ok=True)
+        print(f'{len(seeds)} seeds, {jobs} at once in their own processes with {threads} torch '
+              f'thread(s) each; their output goes to {osp.join(work, "seed_<seed>", "demo.log")}',
+              flush=True)
+        done = run_in_processes(
+            timed_seed, kwargs, logs, jobs, threads,
+            on_done=lambda key, sec: print(f'== [{key}] done in {sec:.1f} s', flush=True))
+        runs = {}
+        for key, (run, seconds) in done.items():
+            runs[key] = run
+            timer.seconds.update(seconds)
+    runs = {key.split()[1]: run for key, run in runs.items()}
+    for run in runs.values():
+        run['targets'] = check_targets(run)
     first = next(iter(runs.values()))
     summary = summarise_seeds(runs, tables=TABLES + (ORACLE_TABLE, OFFICIAL, RECOVERY))
     by_frame = summarise_seeds({k: v['aggregation_by_frame'] for k, v in runs.items()},
@@ -71,10 +93,20 @@ def run_demo(work_dir: str, settings: DemoSettings, seeds: Sequence[int],
                                            'augmentation', OFFICIAL, 'aggregation_by_frame',
                                            RECOVERY, 'targets')}
                for k, v in runs.items()},
-        seconds=timer.seconds)
+        seconds=timer.seconds, parallel=dict(jobs=jobs, threads_per_job=threads))
     results['targets'] = check_targets(results)
     results['commands'] = stage_commands(osp.join(work_dir, f'seed_{seeds[0]}'), seeds[0],
                                          settings, first['iters'])
     write_results(results, osp.join(work, 'results.json'))
     write_report(results, osp.join(work, 'report.md'), command, fig)
     return results
+
+
+def timed_seed(**kwargs) -> tuple:
+    """:func:`.experiment.run_seed` with its own :class:`StageTimer`, as a seed process runs it.
+
+    Returns:
+        tuple: The seed's results and its stages' seconds.
+    """
+    timer = StageTimer()
+    return run_seed(timer=timer, **kwargs), timer.seconds
