@@ -18,9 +18,11 @@ of ``--seeds`` (0, 1, 2 by default):
 
 Writes ``report.md`` and ``results.json`` (mean, sd and each seed's tables), ``tables.png``,
 ``poses.gif`` and ``offsets_vs_flow.png`` (first seed) to ``--work-dir``, and each seed's data,
-models and predictions to ``--work-dir/seed_<seed>``. Example::
+models and predictions to ``--work-dir/seed_<seed>``. The seeds run at once, each in a process of
+its own with an equal share of the CPU threads and its output in ``seed_<seed>/demo.log``
+(``--jobs``: how many at once; 1 runs them one after another in this process). Example::
 
-    python tools/demo.py                 # three seeds at once, about N minutes on 2 CPU cores
+    python tools/demo.py                 # three seeds at once: 17 minutes on 2 CPU cores
     python tools/demo.py --quick         # a minute or two: checks every stage and output
 """
 import argparse

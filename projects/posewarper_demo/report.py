@@ -116,6 +116,18 @@ def _stage2_words(results: dict) -> str:
     return f'; the warping heads start from the trained PoseWarper `{results["stage2_init"]}`.'
 
 
+def _timing_lines(results: dict) -> List[str]:
+    """The report's timings section: seconds per stage, and how the seeds shared the CPU."""
+    md = ['', '## Timings', '']
+    parallel = results.get('parallel') or {}
+    if parallel.get('jobs', 1) > 1:
+        md += [f'The seeds ran {parallel["jobs"]} at once, each in its own process with '
+               f'{parallel["threads_per_job"]} torch thread(s): a seed\'s stages overlap the other '
+               'seeds\' and their seconds add up to more than the total.', '']
+    md += ['| stage | seconds |', '|---|---:|']
+    return md + [f'| {name} | {sec:.1f} |' for name, sec in results['seconds'].items()]
+
+
 def write_report(results: dict, path: str, command: str, figures: Dict[str, str]) -> str:
     """Write ``report.md``: the tables (mean ± sd over seeds, and per seed), the targets, the
     figures, timings and commands.
@@ -203,8 +215,7 @@ def write_report(results: dict, path: str, command: str, figures: Dict[str, str]
         md += ['', f'Offsets vs flow (seed {next(iter(seeds))}), joint `{offsets["joint_name"]}`: '
                f'PoseWarper centre-tap offset {offsets["offset"]} px, Farneback flow '
                f'{offsets["flow"]} px, true displacement {offsets["true"]} px (crop pixels, x/y).']
-    md += ['', '## Timings', '', '| stage | seconds |', '|---|---:|']
-    md += [f'| {name} | {sec:.1f} |' for name, sec in results['seconds'].items()]
+    md += _timing_lines(results)
     md += ['', '## Commands', '', 'The whole run:', '', '```bash', command, '```', '',
            f'The stages of seed {next(iter(seeds))} by hand (same data layout, tools of the '
            'repository; the demo runs them in-process with the sizes above):', '', '```bash']

@@ -105,9 +105,9 @@ def load_sparse_videos(ann_file: str,
 
     Raises:
         FileNotFoundError: If ``ann_file`` does not exist.
-        ValueError: If it is malformed, or no frame is labelled.
+        ValueError: If it is a folder, malformed, or no frame is labelled.
     """
-    if not osp.isfile(ann_file):
+    if not osp.exists(ann_file):  # a folder is refused by the reader, as a folder
         raise FileNotFoundError(f'annotation file not found: {ann_file}')
     doc = load_posetrack_json(ann_file)
     coco = coco_index(doc, ann_file)
