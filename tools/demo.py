@@ -22,7 +22,7 @@ models and predictions to ``--work-dir/seed_<seed>``. The seeds run at once, eac
 its own with an equal share of the CPU threads and its output in ``seed_<seed>/demo.log``
 (``--jobs``: how many at once; 1 runs them one after another in this process). Example::
 
-    python tools/demo.py                 # three seeds at once: 17 minutes on 2 CPU cores
+    python tools/demo.py                 # three seeds at once: 17-21 minutes on 2 CPU cores
     python tools/demo.py --quick         # a minute or two: checks every stage and output
 """
 import argparse
