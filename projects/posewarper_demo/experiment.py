@@ -73,12 +73,11 @@ def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional
     stage1_cfg = cfg('stage1', 'stage1', s.stage1_epochs, load_from=stage1_init)
     with stage('train stage 1 (single frame)'):
         stage1 = train_model(stage1_cfg)
-    # stage 2 as shipped, not fine-tuned: both rows are that one model, run once
+    # stage 2 as shipped, not fine-tuned: both rows are that one model, built and run once
     one_stage2 = s.stage2_epochs == 0 and stage2_init is not None
+    stage2_models = (('posewarper', PW_ROWS[0]), ('posewarper_cycle', PW_ROWS[1]))
     pw_cfgs, pw_ckpts = {}, {}
-    for key, name in (('posewarper', 'posewarper'), ('posewarper_cycle', 'posewarper + cycle')):
-        if one_stage2 and pw_ckpts:
-            break
+    for key, name in stage2_models[:1] if one_stage2 else stage2_models:
         pw_cfgs[name] = cfg(key, key, s.stage2_epochs, load_from=stage1, init_from=stage2_init)
         with stage(f'train stage 2 ({name})'):
             pw_ckpts[name] = train_model(pw_cfgs[name])
@@ -96,8 +95,8 @@ def run_seed(work: str, settings: DemoSettings, seed: int, stage1_init: Optional
 
     propagation = {}
     for method in TABLE1:
-        if method not in pw_ckpts and method in PW_ROWS:
-            propagation[method] = dict(propagation['posewarper'])
+        if one_stage2 and method == PW_ROWS[1]:
+            propagation[method] = dict(propagation[PW_ROWS[0]])
             continue
         model = dict(config=cfg_files[method], checkpoint=pw_ckpts.get(method, stage1)) \
             if method in cfg_files else {}

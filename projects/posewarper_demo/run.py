@@ -49,7 +49,7 @@ def run_demo(work_dir: str, settings: DemoSettings, seeds: Sequence[int],
                                    seed=seed, stage1_init=stage1_init, augmentation=augmentation,
                                    stage2_init=stage2_init) for seed in seeds}
     if threads is None:
-        runs = {key: run_seed(timer=timer, **kw) for key, kw in kwargs.items()}
+        done = {key: timed_seed(**kw) for key, kw in kwargs.items()}
     else:
         logs = {key: osp.join(kw['work'], 'demo.log') for key, kw in kwargs.items()}
         for log in logs.values():
@@ -60,13 +60,12 @@ def run_demo(work_dir: str, settings: DemoSettings, seeds: Sequence[int],
         done = run_in_processes(
             timed_seed, kwargs, logs, jobs, threads,
             on_done=lambda key, sec: print(f'== [{key}] done in {sec:.1f} s', flush=True))
-        runs = {}
-        for key, (run, seconds) in done.items():
-            runs[key] = run
-            timer.seconds.update(seconds)
-    runs = {key.split()[1]: run for key, run in runs.items()}
-    for run in runs.values():
+    runs = {}
+    for seed in seeds:
+        run, seconds = done[f'seed {seed}']
         run['targets'] = check_targets(run)
+        runs[str(seed)] = run
+        timer.seconds.update(seconds)
     first = next(iter(runs.values()))
     summary = summarise_seeds(runs, tables=TABLES + (ORACLE_TABLE, OFFICIAL, RECOVERY))
     by_frame = summarise_seeds({k: v['aggregation_by_frame'] for k, v in runs.items()},
@@ -103,7 +102,8 @@ def run_demo(work_dir: str, settings: DemoSettings, seeds: Sequence[int],
 
 
 def timed_seed(**kwargs) -> tuple:
-    """:func:`.experiment.run_seed` with its own :class:`StageTimer`, as a seed process runs it.
+    """:func:`.experiment.run_seed` with its own :class:`StageTimer` (a seed's run, in this
+    process or its own).
 
     Returns:
         tuple: The seed's results and its stages' seconds.
